@@ -61,7 +61,7 @@ def print_problems(problems: Sequence[Problem], stream=sys.stderr) -> None:
             for p in problems
         ]
     )
-    print(frame.to_string(index=False), file=stream)
+    print(frame.to_string(index=False), file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -24,6 +24,6 @@ def test_overview_renders_map_and_contracts(browser, tmp_path: Path) -> None:
         page.locator("[data-testid=stStatusWidget]").wait_for(state="detached", timeout=60_000)
         assert page.get_by_text("Schools (blue)").is_visible()
         assert page.locator("[data-testid=stMetricValue]").first.inner_text() == "30"
-        assert page.locator("[data-testid=stDataFrame]").count() == 1
+        page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)

@@ -19,6 +19,7 @@ from scheduler.store.repository import (
     replace_scenario,
     save_plan,
     scenario_is_empty,
+    sorted_scenario,
 )
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "save_plan",
     "scenario_is_empty",
     "session_scope",
+    "sorted_scenario",
 ]
