@@ -201,7 +201,7 @@ def one_of(enum: type[E]) -> Callable[[str], E]:
     return parse
 
 
-def priority(text: str) -> str:
+def parse_priority(text: str) -> str:
     """The domain keeps a ticket's priority as plain text."""
     return Priority(text).value
 
@@ -240,7 +240,7 @@ PAUSES = Cell(
     "a ;-list of START/END, each YYYY-MM-DDTHH:MM",
     tuple[tuple[datetime, datetime], ...](),
 )
-PRIORITY = Cell(priority, "one of " + ", ".join(p.value for p in Priority), "")
+PRIORITY = Cell(parse_priority, "one of " + ", ".join(p.value for p in Priority), "")
 NATION = _enum_cell(Nation)
 GRADE = _enum_cell(Grade)
 PACKAGE = _enum_cell(Package)
@@ -1093,8 +1093,26 @@ def windows_are_well_formed(book: Book) -> Iterator[Problem]:
             yield Problem(WINDOWS, number, "window", window.name, f"a name other than {DAY_WINDOW}")
 
 
+def _period(contract: Contract) -> tuple[date, date] | None:
+    """None when the period would end after 9999-12-31, where date arithmetic fails."""
+    try:
+        return contract.start_date, contract.end_date
+    except OverflowError:
+        return None
+
+
+def contract_periods_end_on_a_real_date(book: Book) -> Iterator[Problem]:
+    """Every later layer asks for a contract's end date, so it must exist."""
+    for number, contract in book.contracts:
+        if _period(contract) is None:
+            yield Problem(
+                CONTRACTS, number, "period_weeks", str(contract.period_weeks),
+                f"a period from {_day(contract.start_date)} that ends by 9999-12-31",
+            )  # fmt: skip
+
+
 def history_inside_contract_period(book: Book) -> Iterator[Problem]:
-    periods = {c.contract_id: (c.start_date, c.end_date) for _, c in book.contracts}
+    periods = {c.contract_id: _period(c) for _, c in book.contracts}
     for number, visit in book.history:
         period = periods.get(visit.contract_id)
         if period and not period[0] <= visit.date <= period[1]:
@@ -1191,6 +1209,7 @@ RULES: tuple[Rule, ...] = (
     scheduled_contracts_have_terms,
     unscheduled_contracts_buy_no_visits,
     dedicated_technician_only_for_full_managed,
+    contract_periods_end_on_a_real_date,
     date_ranges_are_ordered,
     windows_are_well_formed,
     history_inside_contract_period,

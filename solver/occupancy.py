@@ -25,6 +25,7 @@ class Occupancy:
         self.placed: Counter[int] = Counter()
         """Non-fixed visits per contract."""
         self.visits: list[Assignment] = []
+        self._by_contract: dict[int, list[Assignment]] = defaultdict(list)
         for a in ix.instance.fixed:
             self._insert(a)
 
@@ -38,6 +39,7 @@ class Occupancy:
         self._insert(a)
         self.placed[a.contract] += 1
         self.visits.append(a)
+        self._by_contract[a.contract].append(a)
 
     def remove(self, a: Assignment) -> None:
         start = self.ix.instance.windows[a.window].start
@@ -45,6 +47,11 @@ class Occupancy:
         self._school_days.discard((self.ix.school_of(a.contract), a.day))
         self.placed[a.contract] -= 1
         self.visits.remove(a)
+        self._by_contract[a.contract].remove(a)
+
+    def by_contract(self, contract: int) -> list[Assignment]:
+        """Non-fixed visits of one contract placed so far."""
+        return self._by_contract.get(contract, [])
 
     def school_busy(self, contract: int, day: int) -> bool:
         return (self.ix.school_of(contract), day) in self._school_days

@@ -146,6 +146,9 @@ CASES: list[MalformedCase] = [
         "fractional_period_weeks", set_cell(C, 3, "period_weeks", "52.5"), C, 3, "period_weeks"
     ),
     MalformedCase("zero_period_weeks", set_cell(C, 2, "period_weeks", "0"), C, 2, "period_weeks"),
+    MalformedCase(
+        "period_beyond_the_calendar", set_cell(C, 3, "period_weeks", "999999"), C, 3, "period_weeks"
+    ),
     MalformedCase("negative_visits", set_cell(C, 5, "visits", "-1"), C, 5, "visits"),
     MalformedCase("bad_boolean", set_cell(S, 2, "holiday_access", "yes"), S, 2, "holiday_access"),
     MalformedCase("bad_emergency_flag", set_cell(K, 5, "emergency", "1"), K, 5, "emergency"),

@@ -65,7 +65,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 def served_app(db_url: str, log: Path) -> Iterator[str]:
     """`streamlit run app.py` on a free port against `db_url`; yields the base URL."""
     port = free_port()
-    env = {**os.environ, "SCHEDULER_DB_URL": db_url}
+    env = {**os.environ, "SCHEDULER_DB_URL": db_url, "SCHEDULER_MAP_TILES": "off"}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.headless", "true",

@@ -9,7 +9,6 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from scheduler.domain import Scenario
-
 from scheduler.errors import Problem
 from scheduler.scenario import read_scenario, write_scenario
 from scheduler.store.db import make_engine, migrate, resolve_db_url, session_scope

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -59,7 +61,13 @@ view = pdk.ViewState(
 )
 st.subheader("Schools (blue) and technicians' homes (orange)")
 st.pydeck_chart(
-    pdk.Deck(layers=layers, initial_view_state=view, map_style=None, tooltip={"text": "{name}"}),
+    pdk.Deck(
+        layers=layers,
+        initial_view_state=view,
+        # Tiles come from the internet; SCHEDULER_MAP_TILES=off draws the points alone (tests).
+        map_style=None if os.environ.get("SCHEDULER_MAP_TILES") == "off" else "light",
+        tooltip={"text": "{name}"},
+    ),
     key="overview_map",
 )
 

@@ -26,7 +26,7 @@ def test_trivial_feasible() -> None:
 
 def test_more_visits_than_the_cap_is_infeasible() -> None:
     two = [contract(1, days=[MONDAY]), contract(2, days=[MONDAY])]
-    inst = instance(two, [technician(max_visits_per_day=1)])
+    inst = instance(two, [technician(days=[MONDAY], max_visits_per_day=1)])
     model, _ = rule_model(inst, [technician_day_capacity], force={0: 1, 1: 1})
     assert status(model) == "INFEASIBLE"
 
