@@ -1,69 +1,166 @@
-"""`make bench`: fixed-seed scenarios, measured on this machine, written as a Markdown table.
+"""`make bench`: fixed-seed scenarios measured on this machine, written as Markdown tables.
 
 Kept apart from the tests: these take minutes and their numbers go into the
-README. Every figure is wall-clock seconds on the machine that ran it, and
-peak memory is the process's maximum resident set size.
+README. Each case runs in a child process of its own so that its peak memory
+(maximum resident set size) is its own. Seconds are wall clock.
+
+    python -m benchmarks.run                 # every case
+    python -m benchmarks.run --only plan     # one family
+    python -m benchmarks.run --case plan:300:cpsat   # one case, prints JSON (used by the parent)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from scheduler.demo import generate
-from scheduler.scenario import write_scenario
-from scheduler.services.dataset import import_scenario, open_database
-
 RESULTS = Path(__file__).resolve().parent / "results.md"
-
-
-def _timed(work: Callable[[], object]) -> tuple[float, object]:
-    started = time.perf_counter()
-    value = work()
-    return time.perf_counter() - started, value
+SEED = 7
+IMPORT_SIZES = (200, 1000, 5000)
+PLAN_SIZES = (60, 200, 300, 1000)
+"""200 is the real Kent demo (no clones); the others are generated the same way."""
+PLAN_FROM, PLAN_TO = date(2026, 9, 1), date(2027, 8, 31)
+PLAN_SECONDS = {60: 60.0, 200: 120.0, 300: 120.0, 1000: 600.0}
 
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_import(schools: int, seed: int, workdir: Path) -> list[str]:
-    """Generate, write and import a book into a fresh SQLite file: issue 3's ≤ 30 s at 5,000."""
-    folder = workdir / f"import-{schools}"
-    generation, scenario = _timed(lambda: generate(schools=schools, seed=seed, history_until=date(2026, 11, 20)))
-    write_scenario(scenario, folder)  # type: ignore[arg-type]
-    engine = open_database(f"sqlite:///{workdir / f'import-{schools}.db'}")
-    seconds, summary = _timed(lambda: import_scenario(engine, folder))
-    counts = summary.counts  # type: ignore[attr-defined]
-    return [
-        f"| import | {schools} schools, {counts['history visits']} history visits, "
-        f"{counts['tickets']} tickets | {seed} | {generation:.1f} | {seconds:.1f} | {_peak_mb():.0f} |"
+def case_import(schools: int) -> dict[str, object]:
+    """Write a generated book and import it into a fresh SQLite file (issue 3: ≤ 30 s at 5,000)."""
+    from scheduler.demo import generate
+    from scheduler.scenario import write_scenario
+    from scheduler.services.dataset import import_scenario, open_database
+
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        folder = Path(tmp) / "scenario"
+        write_scenario(generate(schools=schools, seed=SEED), folder)
+        engine = open_database(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        started = time.perf_counter()
+        summary = import_scenario(engine, folder)
+        seconds = time.perf_counter() - started
+    return {
+        "schools": schools,
+        "history": summary.counts["history visits"],
+        "tickets": summary.counts["tickets"],
+        "seconds": round(seconds, 2),
+        "peak_mb": round(_peak_mb()),
+    }
+
+
+def case_plan(schools: int, method: str) -> dict[str, object]:
+    """A whole contract year from scratch (no history), greedy or CP-SAT, through the services."""
+    from scheduler.demo import generate
+    from scheduler.services.planning import plan
+    from solver.params import SolveParams
+
+    scenario = generate(schools=schools, seed=SEED, history_until=None)
+    params = SolveParams(time_limit=PLAN_SECONDS[schools], workers=2, seed=SEED)
+    started = time.perf_counter()
+    outcome = plan(scenario, PLAN_FROM, PLAN_TO, params, method=method)
+    seconds = time.perf_counter() - started
+    metrics = outcome.validation.metrics
+    return {
+        "schools": schools,
+        "technicians": len(scenario.technicians),
+        "method": method,
+        "visits": len(outcome.roster),
+        "violations": len(outcome.validation.violations),
+        "travel_per_visit": round(metrics.travel_per_visit, 1),
+        "regularity": round(metrics.regularity, 3),
+        "continuity": round(metrics.continuity, 3),
+        "preference": round(metrics.preference, 3),
+        "shortfall": metrics.shortfall,
+        "unplaced": sum(u.visits for u in outcome.unplaced),
+        "objective": outcome.validation.objective,
+        "bound": outcome.result.best_bound,
+        "gap": outcome.result.gap,
+        "first_feasible": outcome.result.first_feasible_seconds,
+        "seconds": round(seconds, 1),
+        "peak_mb": round(_peak_mb()),
+    }
+
+
+def run_case(spec: str) -> dict[str, object]:
+    family, *args = spec.split(":")
+    if family == "import":
+        return case_import(int(args[0]))
+    if family == "plan":
+        return case_plan(int(args[0]), args[1])
+    raise SystemExit(f"unknown case {spec!r}")
+
+
+def _child(spec: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--case", spec],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _import_table(rows: list[dict[str, object]]) -> list[str]:
+    lines = [
+        "| import into SQLite | history visits | tickets | seconds | peak MB |",
+        "|---|---|---|---|---|",
     ]
+    for r in rows:
+        lines.append(
+            f"| {r.get('schools')} schools | {r.get('history')} | {r.get('tickets')} | "
+            f"{r.get('seconds')} | {r.get('peak_mb')} |"
+        )
+    return lines
+
+
+def _plan_table(rows: list[dict[str, object]]) -> list[str]:
+    cols = ["schools", "technicians", "method", "visits", "violations", "travel_per_visit",
+            "regularity", "continuity", "preference", "shortfall", "unplaced", "objective",
+            "bound", "gap", "first_feasible", "seconds", "peak_mb"]  # fmt: skip
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        lines.append("| " + " | ".join(str(r.get(c, r.get("error", ""))) for c in cols) + " |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--case", help="run one case in this process and print its JSON")
+    parser.add_argument("--only", choices=["import", "plan"])
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    lines = [
-        f"Measured {date.today()} on {Path('/proc/cpuinfo').read_text().count('processor')} cores.",
-        "",
-        "| benchmark | scenario | seed | generate s | import s | peak MB |",
-        "|---|---|---|---|---|---|",
+    if args.case:
+        print(json.dumps(run_case(args.case), default=str))
+        return 0
+    sections = [
+        f"Measured {date.today()} on {Path('/proc/cpuinfo').read_text().count('processor')} "
+        f"cores, seed {SEED}.",
     ]
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        for schools in (200, 1000, 5000):
-            lines += bench_import(schools, args.seed, Path(tmp))
-            print(lines[-1], file=sys.stderr)
-    args.out.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    if args.only in (None, "import"):
+        rows = []
+        for n in IMPORT_SIZES:
+            rows.append(_child(f"import:{n}"))
+            print(rows[-1], file=sys.stderr)
+        sections += ["", *_import_table(rows)]
+    if args.only in (None, "plan"):
+        rows = []
+        for n in PLAN_SIZES:
+            for method in ("greedy", "cpsat"):
+                rows.append(_child(f"plan:{n}:{method}"))
+                print(rows[-1], file=sys.stderr)
+        sections += ["", *_plan_table(rows)]
+    args.out.write_text("\n".join(sections) + "\n")
+    print("\n".join(sections))
     return 0
 
 

@@ -77,6 +77,9 @@ class VisitVars:
     lit: dict[Slot, cp_model.IntVar]
     pinned: frozenset[Slot]
     outside: tuple[Assignment, ...]
+    constants: bool = True
+    """Add each term's part that no literal touches. Needed for the term's true value;
+    a subproblem that only compares its own choices leaves it out to build faster."""
     by_contract: dict[int, list[Slot]] = field(init=False)
     by_tech_day: dict[tuple[int, int], list[Slot]] = field(init=False)
     outside_by_contract: dict[int, list[Assignment]] = field(init=False)
@@ -104,6 +107,8 @@ def new_vars(
     ix: InstanceIndex,
     candidates: Iterable[Slot],
     placed: Iterable[Assignment] = (),
+    *,
+    constants: bool = True,
 ) -> VisitVars:
     """Literals for `candidates`; `placed` (fixed + already planned) split pinned / outside."""
     cands = list(dict.fromkeys(candidates))
@@ -133,7 +138,7 @@ def new_vars(
         s: model.new_bool_var(f"x_c{s[0]}_d{s[1]}_w{s[2]}_t{s[3]}")
         for s in dict.fromkeys([*pinned, *cands])
     }
-    return VisitVars(lit=lit, pinned=frozenset(pinned), outside=tuple(outside))
+    return VisitVars(lit=lit, pinned=frozenset(pinned), outside=tuple(outside), constants=constants)
 
 
 def _day_keys(
@@ -150,11 +155,15 @@ class VisitModel:
 
 
 def build(
-    ix: InstanceIndex, candidates: Iterable[Slot], placed: Iterable[Assignment] = ()
+    ix: InstanceIndex,
+    candidates: Iterable[Slot],
+    placed: Iterable[Assignment] = (),
+    *,
+    constants: bool = True,
 ) -> VisitModel:
     """Every hard rule and soft term over `candidates`, minimising the weighted objective."""
     model = cp_model.CpModel()
-    vars_ = new_vars(model, ix, candidates, placed)
+    vars_ = new_vars(model, ix, candidates, placed, constants=constants)
     for rule in HARD_RULES:
         rule.build(ix, model, vars_)
     terms: dict[str, cp_model.LinearExprT] = {}

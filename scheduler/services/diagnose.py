@@ -83,23 +83,28 @@ def explain_unplaced(
             f"for {owed} owed visits (term, closures, public holidays, shutdown)"
         )
     duty = {(row.technician_id, row.date): row.school_id for row in dedicated}
-    working = [
-        d for d in days if any(calendar.technician_available(t.technician_id, d) for t in techs)
-    ]
-    free = [d for d in working if any((t.technician_id, d) not in duty for t in techs)]
-    if working and not free:
-        sites = sorted({duty[(t.technician_id, d)] for t in techs for d in working
-                        if (t.technician_id, d) in duty})  # fmt: skip
-        return (
-            f"the only technicians in range ({names}) are dedicated full-time to "
-            f"full-managed {', '.join(sites)} on every visitable day"
-        )
+    free, on_duty, away = [], [], []
+    sites: set[str] = set()
+    for day in days:
+        present = [t for t in techs if calendar.technician_available(t.technician_id, day)]
+        if any((t.technician_id, day) not in duty for t in present):
+            free.append(day)
+        elif present:
+            on_duty.append(day)
+            sites.update(duty[(t.technician_id, day)] for t in present)
+        else:
+            away.append(day)
     if len(free) < owed:
-        away = sorted(set(days) - set(free))
+        blocked = []
+        if on_duty:
+            blocked.append(
+                f"on dedicated duty at full-managed {', '.join(sorted(sites))} on {len(on_duty)}"
+            )
+        if away:
+            blocked.append(f"on leave or off on {len(away)} ({_week_span(away)})")
         return (
-            f"all eligible technicians ({names}) are on leave, off or on dedicated duty on "
-            f"{len(away)} of {len(days)} visitable days ({_week_span(away)}); "
-            f"{len(free)} days left for {owed} owed visits"
+            f"eligible technicians ({names}) are {' and '.join(blocked)} of {len(days)} "
+            f"visitable days; {len(free)} days left for {owed} owed visits"
         )
     return (
         f"eligible technicians ({names}) are fully booked with other schools on the "

@@ -493,6 +493,18 @@ def plan_stored(
     with session_scope(engine) as session:
         scenario = load_scenario(session)
         existing = load_plan(session)
+    if not scenario.contracts:
+        raise InputError(
+            [
+                Problem(
+                    "database",
+                    None,
+                    None,
+                    "no contracts",
+                    "an imported scenario (scheduler import)",
+                )
+            ]
+        )
     outcome = plan(scenario, date_from, date_to, params, existing=existing, on_progress=on_progress)
     if outcome.ok:
         report = plan_report(outcome)

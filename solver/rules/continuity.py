@@ -28,7 +28,8 @@ def build(
             continue
         around = vars.outside_by_contract.get(c, [])
         if c not in vars.by_contract:
-            parts.append(contract_discontinuity(contract, around))
+            if vars.constants:
+                parts.append(contract_discontinuity(contract, around))
             continue
         parts.append(_contract(model, vars, c, around))
     return {"discontinuity": cp_model.LinearExpr.sum(parts)}

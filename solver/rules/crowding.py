@@ -30,7 +30,8 @@ def build(
             continue
         around = vars.outside_by_contract.get(c, [])
         if c not in vars.by_contract:
-            parts.append(contract_crowding(contract, [a.day for a in around]))
+            if vars.constants:
+                parts.append(contract_crowding(contract, [a.day for a in around]))
             continue
         parts.append(_contract(ix, model, vars, c, around))
     return {"crowding": cp_model.LinearExpr.sum(parts)}

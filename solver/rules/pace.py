@@ -33,7 +33,8 @@ def build(
             continue
         around = sorted(a.day for a in vars.outside_by_contract.get(c, []))
         if c not in vars.by_contract:
-            parts.append(contract_behind_pace(ix, c, around))
+            if vars.constants:
+                parts.append(contract_behind_pace(ix, c, around))
             continue
         parts.append(_contract(ix, model, vars, c, around))
     return {"behind_pace": cp_model.LinearExpr.sum(parts)}

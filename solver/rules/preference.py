@@ -31,7 +31,8 @@ def build(
             continue
         around = vars.outside_by_contract.get(c, [])
         if c not in vars.by_contract:
-            parts.append(contract_off_preference(contract, around))
+            if vars.constants:
+                parts.append(contract_off_preference(contract, around))
             continue
         parts.append(_contract(ix, model, vars, c, around))
     return {"off_preference": cp_model.LinearExpr.sum(parts)}

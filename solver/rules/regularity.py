@@ -32,7 +32,8 @@ def build(
             continue
         around = vars.outside_by_contract.get(c, [])
         if c not in vars.by_contract:
-            parts.append(contract_irregular(contract, around))
+            if vars.constants:
+                parts.append(contract_irregular(contract, around))
             continue
         parts.append(_contract(model, vars, c, around))
     return {"irregular": cp_model.LinearExpr.sum(parts)}

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 def build(
     ix: InstanceIndex, model: cp_model.CpModel, vars: VisitVars
 ) -> dict[str, cp_model.LinearExprT]:
-    legs: list[cp_model.LinearExprT] = [_outside_travel(ix, vars.outside)]
+    legs: list[cp_model.LinearExprT] = [_outside_travel(ix, vars.outside)] if vars.constants else []
     for (t, _), slots in vars.by_tech_day.items():
         legs.append(_day(ix, model, vars, t, slots))
     return {"travel": cp_model.LinearExpr.sum(legs)}

@@ -20,7 +20,8 @@ def build(
     for c, contract in enumerate(ix.instance.contracts):
         done = placed(ix, vars, c)
         if isinstance(done, int):
-            parts.append(max(0, contract.owed - done))
+            if vars.constants:
+                parts.append(max(0, contract.owed - done))
             continue
         short = model.new_int_var(0, max(0, contract.owed), f"unplaced_c{c}")
         model.add(short >= contract.owed - done)

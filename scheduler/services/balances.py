@@ -1,0 +1,368 @@
+"""Entitlement balances, burn-down and at-risk warnings: "will this school get every visit it
+paid for, and how far through are we?", answered the same on every screen and file.
+
+Counting follows `scheduler.contracts` (what is bought, what history consumes); the rules
+added here are the ones that also need the plan and the calendar: what counts as
+planned, what is owed, and when the owed visits are at risk. History and plan are read
+once for the whole book, so a national book of 5,000 contracts answers in about a second.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from scheduler.calendar import Calendar
+from scheduler.contracts import bought, has_cadence, period_end, regular_capacity
+from scheduler.domain import (
+    CONSUMING_STATUSES,
+    Contract,
+    HistoryVisit,
+    Package,
+    PlannedVisit,
+    Scenario,
+    VisitKind,
+    VisitStatus,
+)
+from scheduler.store.db import session_scope
+from scheduler.store.repository import load_plan, load_scenario
+
+STATUSES: tuple[VisitStatus, ...] = tuple(VisitStatus)
+BALANCE_COLUMNS: tuple[str, ...] = (
+    "contract_id",
+    "school_id",
+    "bought",
+    *(status.value for status in STATUSES),
+    "planned",
+    "owed",
+    "period_end",
+    "at_risk",
+    "reason",
+)
+"""balances.csv of the scenario format, in its order."""
+
+BURNDOWN_COLUMNS: tuple[str, ...] = (
+    "week",
+    "bought",
+    *(status.value for status in STATUSES),
+    "planned",
+    "consumed_to_date",
+    "planned_to_date",
+    "remaining",
+    "pace",
+)
+"""Per week (Monday): records and plan visits that week, then the running lines a chart draws."""
+
+DEFAULT_PACE_TOLERANCE = 2
+"""Visits the plan may trail the even pace before a contract is flagged: a week or two of
+slack for a weekly contract, so a half-term does not raise alarms."""
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def counts_as_planned(visit: PlannedVisit, recorded: RecordIndex) -> bool:
+    """A plan visit is planned until history records it (by visit_id, or by contract, day and
+    window), even when its day has passed; a dedicated day is time on site, never a bought
+    visit."""
+    if visit.kind is VisitKind.DEDICATED:
+        return False
+    return visit.visit_id not in recorded.ids and (
+        (visit.contract_id, visit.date, visit.window) not in recorded.slots
+    )
+
+
+def owed(bought_visits: int, consumed_visits: int, planned_visits: int) -> int:
+    """What is bought and neither used nor planned; never below 0, as over-planning is the
+    planner's error to report, not a debt of the school."""
+    return max(0, bought_visits - consumed_visits - planned_visits)
+
+
+def emergency_effect(contract: Contract) -> str:
+    """DOMAIN.md's consumption rule per package, in the words a customer statement uses."""
+    if contract.is_scheduled:
+        return "used 1 bought visit"
+    if contract.package is Package.ON_DEMAND:
+        return "an on-demand visit, not taken from bought visits"
+    if contract.package is Package.FULL_MANAGED:
+        return "handled by the on-site technician"
+    return "chargeable: not covered by the contract"
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """What is left of a contract's period after the as-of date for visits not yet planned."""
+
+    days: int
+    """Visitable days on which the school has nothing planned yet."""
+    weeks: int
+    """Weeks with such a day in which this contract has nothing planned yet."""
+    ended: bool
+
+
+def capacity(contract: Contract, room: Room) -> int:
+    """Owed visits that still fit: one a free day, and no more than the cadence's regular
+    rhythm over the free weeks (catch-ups beyond it are the planner's to place)."""
+    if not has_cadence(contract):
+        return room.days
+    return min(room.days, regular_capacity(contract, room.weeks))
+
+
+def fit_reason(contract: Contract, owed_visits: int, room: Room) -> str | None:
+    """At risk when the owed visits no longer fit the rest of the period."""
+    if owed_visits == 0:
+        return None
+    if room.ended:
+        return f"{owed_visits} owed, period ended {period_end(contract).isoformat()}"
+    room_for = capacity(contract, room)
+    if owed_visits <= room_for:
+        return None
+    if has_cadence(contract) and room_for < room.days:
+        reason = f"{owed_visits} owed, {_count(room.weeks, 'visitable week')} left"
+        if room_for != room.weeks:
+            reason += f" (room for {room_for} {contract.cadence.value} visits)"
+        return reason
+    return f"{owed_visits} owed, {_count(room.days, 'visitable day')} left"
+
+
+def pace_line(bought_visits: int, visitable_weeks: int) -> list[float]:
+    """Bought visits spread evenly over the contract's visitable weeks: where delivery should
+    stand at the end of each of them."""
+    return [bought_visits * k / visitable_weeks for k in range(1, visitable_weeks + 1)]
+
+
+def pace_reason(behind: float, week: date, tolerance: int) -> str | None:
+    """At risk when delivered plus planned trails the pace line by more than `tolerance`."""
+    if behind <= tolerance:
+        return None
+    return f"{_number(behind)} visits behind the even pace by the week of {week.isoformat()}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+# --------------------------------------------------------------------------- the book, indexed
+
+
+def _week(day: date) -> int:
+    """Monday-based week number: date(1, 1, 1) was a Monday."""
+    return (day.toordinal() - 1) // 7
+
+
+def _monday(week: int) -> date:
+    return date.fromordinal(week * 7 + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordIndex:
+    """History records known on the as-of date, as plan visits are matched against them."""
+
+    ids: frozenset[str]
+    slots: frozenset[tuple[str, date, str]]
+
+    @classmethod
+    def of(cls, records: Iterable[HistoryVisit]) -> RecordIndex:
+        records = list(records)
+        return cls(
+            frozenset(v.visit_id for v in records),
+            frozenset((v.contract_id, v.date, v.window) for v in records),
+        )
+
+
+@dataclass(slots=True)
+class _Ledger:
+    """History and plan per contract as known on the as-of date, read once for the book."""
+
+    counts: dict[str, Counter[VisitStatus]] = field(default_factory=lambda: defaultdict(Counter))
+    consumed_days: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
+    planned_days: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
+    busy: dict[str, set[date]] = field(default_factory=lambda: defaultdict(set))
+    """Days each school already has a visit planned: a school gets one visit a day."""
+
+    @classmethod
+    def of(cls, scenario: Scenario, plan: Sequence[PlannedVisit], as_of: date) -> _Ledger:
+        ledger = cls()
+        records = [visit for visit in scenario.history if visit.date <= as_of]
+        for visit in records:
+            ledger.counts[visit.contract_id][visit.status] += 1
+            if visit.status in CONSUMING_STATUSES:
+                ledger.consumed_days[visit.contract_id].append(visit.date)
+        recorded = RecordIndex.of(records)
+        for visit in plan:
+            ledger.busy[visit.school_id].add(visit.date)
+            if counts_as_planned(visit, recorded):
+                ledger.planned_days[visit.contract_id].append(visit.date)
+        for days in (*ledger.consumed_days.values(), *ledger.planned_days.values()):
+            days.sort()
+        return ledger
+
+
+def _room(contract: Contract, visitable: list[date], as_of: date, ledger: _Ledger) -> Room:
+    busy = ledger.busy.get(contract.school_id, set())
+    planned_weeks = {_week(day) for day in ledger.planned_days.get(contract.contract_id, ())}
+    free = [day for day in visitable[bisect_right(visitable, as_of) :] if day not in busy]
+    weeks = {_week(day) for day in free} - planned_weeks
+    return Room(len(free), len(weeks), as_of >= period_end(contract))
+
+
+def _behind_pace(
+    contract: Contract, visitable: list[date], as_of: date, ledger: _Ledger
+) -> tuple[float, date]:
+    """The widest gap, from the as-of week on, between the pace line and delivered plus planned;
+    the past is history either way, what matters is whether the plan catches up."""
+    weeks = sorted({_week(day) for day in visitable})
+    consumed = ledger.consumed_days.get(contract.contract_id, [])
+    planned = ledger.planned_days.get(contract.contract_id, [])
+    worst, worst_week = 0.0, as_of
+    for week, pace in zip(weeks, pace_line(bought(contract), len(weeks)), strict=True):
+        sunday = _monday(week) + timedelta(days=6)
+        if sunday < as_of:
+            continue
+        line = bisect_right(consumed, min(sunday, as_of)) + bisect_right(planned, sunday)
+        if pace - line > worst:
+            worst, worst_week = pace - line, _monday(week)
+    return worst, worst_week
+
+
+# --------------------------------------------------------------------------- balances
+
+
+def balances(
+    scenario: Scenario,
+    plan: Sequence[PlannedVisit],
+    as_of: date,
+    *,
+    pace_tolerance: int = DEFAULT_PACE_TOLERANCE,
+) -> pd.DataFrame:
+    """balances.csv as of a day: one row per contract, by contract_id.
+
+    Counts are history records dated on or before `as_of`; `planned` is the plan's
+    unrecorded visits; bought = consumed + planned + owed unless the plan over-books.
+    """
+    calendar = Calendar(scenario)
+    ledger = _Ledger.of(scenario, plan, as_of)
+    records = []
+    for contract in sorted(scenario.contracts, key=lambda c: c.contract_id):
+        counts = ledger.counts.get(contract.contract_id, Counter())
+        consumed = sum(counts[status] for status in CONSUMING_STATUSES)
+        planned = len(ledger.planned_days.get(contract.contract_id, ()))
+        left = owed(bought(contract), consumed, planned)
+        reasons: list[str] = []
+        if bought(contract):
+            visitable = calendar.visitable_days(contract.contract_id)
+            fit = fit_reason(contract, left, _room(contract, visitable, as_of, ledger))
+            pace = pace_reason(*_behind_pace(contract, visitable, as_of, ledger), pace_tolerance)
+            reasons = [reason for reason in (fit, pace) if reason]
+        records.append(
+            (
+                contract.contract_id,
+                contract.school_id,
+                bought(contract),
+                *(counts[status] for status in STATUSES),
+                planned,
+                left,
+                period_end(contract),
+                bool(reasons),
+                "; ".join(reasons),
+            )
+        )
+    return pd.DataFrame(records, columns=list(BALANCE_COLUMNS))
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def balances_csv_text(frame: pd.DataFrame) -> str:
+    """The format's spelling: ISO dates, true/false."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(BALANCE_COLUMNS)
+    for record in frame.loc[:, list(BALANCE_COLUMNS)].astype(object).itertuples(index=False):
+        writer.writerow([_cell(value) for value in record])
+    return buffer.getvalue()
+
+
+def write_balances_csv(engine: Engine, as_of: date, out: str | Path) -> pd.DataFrame:
+    """`scheduler balances --as-of DATE --out balances.csv`: the stored book and plan."""
+    with session_scope(engine) as session:
+        scenario = load_scenario(session)
+        plan = load_plan(session)
+    frame = balances(scenario, plan, as_of)
+    Path(out).write_text(balances_csv_text(frame), encoding="utf-8")
+    return frame
+
+
+# --------------------------------------------------------------------------- burn-down
+
+
+def burndown(
+    scenario: Scenario, plan: Sequence[PlannedVisit], contract_id: str | None = None
+) -> pd.DataFrame:
+    """Week by week for one contract, or summed over the whole book when `contract_id` is None.
+
+    Uses all history and the plan's unrecorded visits; a contract adds to the pace only
+    in its own visitable weeks, so the book's pace line bends with its contracts' terms.
+    """
+    contracts = [c for c in scenario.contracts if contract_id in (None, c.contract_id)]
+    if not contracts:
+        raise KeyError(f"no contract {contract_id}")
+    chosen = {c.contract_id for c in contracts}
+    calendar = Calendar(scenario)
+    recorded = RecordIndex.of(scenario.history)
+    status_at: dict[int, Counter[VisitStatus]] = defaultdict(Counter)
+    planned_at: Counter[int] = Counter()
+    pace_at: Counter[int] = Counter()
+    for visit in scenario.history:
+        if visit.contract_id in chosen:
+            status_at[_week(visit.date)][visit.status] += 1
+    for visit in plan:
+        if visit.contract_id in chosen and counts_as_planned(visit, recorded):
+            planned_at[_week(visit.date)] += 1
+    edges = [_week(c.start_date) for c in contracts] + [_week(period_end(c)) for c in contracts]
+    for contract in contracts:
+        if bought(contract):
+            visitable = {_week(d) for d in calendar.visitable_days(contract.contract_id)}
+            for week in visitable:
+                pace_at[week] += bought(contract) / len(visitable)
+    edges += [*status_at, *planned_at]
+    total = sum(bought(c) for c in contracts)
+    rows = []
+    consumed_to_date = planned_to_date = 0
+    pace = 0.0
+    for week in range(min(edges), max(edges) + 1):
+        counts = status_at.get(week, Counter())
+        consumed_to_date += sum(counts[status] for status in CONSUMING_STATUSES)
+        planned_to_date += planned_at[week]
+        pace += pace_at[week]
+        rows.append(
+            (
+                _monday(week),
+                total,
+                *(counts[status] for status in STATUSES),
+                planned_at[week],
+                consumed_to_date,
+                planned_to_date,
+                total - consumed_to_date,
+                round(pace, 6),
+            )
+        )
+    return pd.DataFrame(rows, columns=list(BURNDOWN_COLUMNS))

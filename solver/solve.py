@@ -1,0 +1,251 @@
+"""Solve an instance: explicit parameters in, a typed result out, progress along the way.
+
+Two strategies:
+- `exact`: one model over every candidate slot of the horizon with every
+  rule and term; its status and bound are CP-SAT's own. Tiny instances only.
+- `decomposed` (what `auto` picks beyond `exact_max_slots`): the dispatcher
+  greedy (the first feasible plan, in seconds), then standing slots for the
+  whole book (`solver.standing`), the catch-up schedule (`solver.catchup`),
+  each week in time order (`solver.weekly`), and a mop-up of what is still
+  owed (`solver.mopup`). Its `best_bound` is `solver.bound.lower_bound`, a
+  bound valid for every plan, not the sum of the subproblems' bounds (those
+  are in `phases`, each proved only given the subproblems before it).
+
+Either way the returned plan is the better of the optimised one and the
+greedy one (fewest unplaced visits first, then objective), so a solve never
+does worse than the baseline, and every plan has passed the hard rules.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from solver import model as visit_model
+from solver.bound import lower_bound
+from solver.cadence import label, period_weeks
+from solver.catchup import expected_visits
+from solver.cpsat import Clock, run
+from solver.evaluate import evaluate
+from solver.greedy import GreedyPlan, contract_order, greedy_plan
+from solver.index import InstanceIndex
+from solver.instance import Assignment, Instance
+from solver.mopup import mop_up
+from solver.objective import total, weights
+from solver.occupancy import Occupancy
+from solver.params import PhaseStats, Progress, SolveParams
+from solver.regions import regions
+from solver.standing import solve_standing
+from solver.template import StandingSlot
+from solver.validate import problems
+from solver.weekly import Tally, plan_weeks
+
+__all__ = ["PhaseStats", "Progress", "SolveParams", "SolveResult", "solve"]
+
+STANDING_SHARE, WEEKS_SHARE, MOP_UP_SHARE = 0.30, 0.60, 0.05
+"""Shares of `time_limit` per phase; the rest is margin for building models and the greedy."""
+STANDING_REGION_CONTRACTS = 400
+"""Books beyond this many contracts get their standing slots region by region."""
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    status: str
+    """OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN or MODEL_INVALID (then see `messages`)."""
+    assignments: tuple[Assignment, ...]
+    """The placed visits, labelled; fixed visits are not repeated."""
+    objective: int
+    terms: dict[str, int]
+    best_bound: float
+    gap: float
+    """(objective - best_bound) / objective; 0 when proved optimal."""
+    seconds: float
+    first_feasible_seconds: float | None
+    unplaced: dict[int, int]
+    """Contract index -> owed visits not placed (only contracts with some)."""
+    phases: tuple[PhaseStats, ...]
+    strategy: str
+    messages: tuple[str, ...] = ()
+
+
+def solve(
+    instance: Instance,
+    params: SolveParams,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> SolveResult:
+    clock = Clock(params.time_limit)
+    invalid = problems(instance)
+    if invalid:
+        return _invalid(invalid, clock)
+    ix = InstanceIndex(instance)
+    base = greedy_plan(ix)
+    first = clock.elapsed()
+    base_terms = evaluate(instance, base.assignments)
+    base_objective = total(base_terms, weights(instance.weights))
+    if on_progress:
+        on_progress(Progress("greedy", 1, base_objective, None, first))
+    strategy = params.strategy
+    if strategy == "auto":
+        exact_size = sum(
+            len(ix.visitable[c]) * len(ix.instance.contracts[c].windows) * len(ix.eligible[c])
+            for c in range(len(instance.contracts))
+        )
+        strategy = "exact" if exact_size <= params.exact_max_slots else "decomposed"
+    if strategy == "exact":
+        status, placed, bound, phases = _exact(ix, base, params, clock, on_progress)
+    else:
+        placed, phases = _decomposed(ix, base, params, clock, on_progress)
+        status, bound = "FEASIBLE", lower_bound(ix)
+    result = _result(ix, status, placed, bound, phases, strategy, clock, first)
+    if (sum(result.unplaced.values()), result.objective) > (
+        base_terms["unplaced"],
+        base_objective,
+    ):
+        kept = _result(ix, "FEASIBLE", base.assignments, bound, phases, strategy, clock, first)
+        result = _with_message(kept, "the optimised plan was no better than the greedy one")
+    if on_progress:
+        on_progress(Progress("done", 1, result.objective, result.best_bound, clock.elapsed()))
+    return result
+
+
+def _exact(
+    ix: InstanceIndex,
+    base: GreedyPlan,
+    params: SolveParams,
+    clock: Clock,
+    on_progress: Callable[[Progress], None] | None,
+) -> tuple[str, tuple[Assignment, ...], float, tuple[PhaseStats, ...]]:
+    vm = visit_model.build(ix, visit_model.all_slots(ix), ix.instance.fixed)
+    hinted = {(a.contract, a.day, a.window, a.technician) for a in base.assignments}
+    for slot, lit in vm.vars.lit.items():
+        if slot not in vm.vars.pinned:
+            vm.model.add_hint(lit, slot in hinted)
+    result = run(vm.model, params, clock, params.time_limit * 0.9, "exact", on_progress)
+    tally = Tally("exact", 1, result.seconds, result.work, result.solutions)
+    tally.statuses[result.status] += 1
+    if not result.ok:
+        status = "INFEASIBLE" if result.status == "INFEASIBLE" else "FEASIBLE"
+        return status, base.assignments, lower_bound(ix), (tally.stats(),)
+    tally.objective = result.solver.objective_value
+    tally.bound = result.solver.best_objective_bound
+    placed = tuple(visit_model.chosen(result.solver, vm.vars))
+    return result.status, placed, tally.bound, (tally.stats(),)
+
+
+def _decomposed(
+    ix: InstanceIndex,
+    base: GreedyPlan,
+    params: SolveParams,
+    clock: Clock,
+    on_progress: Callable[[Progress], None] | None,
+) -> tuple[tuple[Assignment, ...], tuple[PhaseStats, ...]]:
+    contracts = contract_order(ix)
+    standing, standing_stats = _standing(ix, contracts, base.standing, params, clock, on_progress)
+    expected = expected_visits(ix, standing, contracts)
+    work = {c: round(10 * len(v) / max(1, len(ix.contract_weeks[c]))) for c, v in expected.items()}
+    week_regions = regions(ix, contracts, standing, work, 10 * params.region_visits)
+    occ = Occupancy(ix)
+    weeks = plan_weeks(
+        ix,
+        standing,
+        expected,
+        week_regions,
+        occ,
+        params,
+        clock,
+        params.time_limit * WEEKS_SHARE,
+        on_progress,
+    )
+    rest = mop_up(ix, occ, standing, params, clock, params.time_limit * MOP_UP_SHARE, on_progress)
+    return tuple(occ.visits), (standing_stats, weeks, rest)
+
+
+def _standing(
+    ix: InstanceIndex,
+    contracts: list[int],
+    hint: dict[int, StandingSlot],
+    params: SolveParams,
+    clock: Clock,
+    on_progress: Callable[[Progress], None] | None,
+) -> tuple[dict[int, StandingSlot], PhaseStats]:
+    cadenced = [c for c in contracts if period_weeks(ix.instance.contracts[c])]
+    parts = regions(ix, cadenced, hint, dict.fromkeys(cadenced, 1), STANDING_REGION_CONTRACTS)
+    budget = params.time_limit * STANDING_SHARE
+    tally = Tally("standing")
+    slots: dict[int, StandingSlot] = {}
+    for i, region in enumerate(parts, start=1):
+        name = "standing" + (f" region {i}/{len(parts)}" if len(parts) > 1 else "")
+        share = budget * len(region.contracts) / max(1, len(cadenced))
+        out = solve_standing(
+            ix, region.contracts, region.technicians, hint, params, clock, share, name, on_progress
+        )
+        slots.update(out.slots)
+        if out.run is not None:
+            tally.subproblems += 1
+            tally.seconds += out.run.seconds
+            tally.work += out.run.work
+            tally.solutions += out.run.solutions
+            tally.statuses[out.run.status] += 1
+            if out.run.ok:
+                tally.objective += out.run.solver.objective_value
+                tally.bound += out.run.solver.best_objective_bound
+    return slots, tally.stats()
+
+
+def _result(
+    ix: InstanceIndex,
+    status: str,
+    placed: tuple[Assignment, ...],
+    bound: float,
+    phases: tuple[PhaseStats, ...],
+    strategy: str,
+    clock: Clock,
+    first: float,
+) -> SolveResult:
+    labelled = label(ix.instance, placed)
+    terms = evaluate(ix.instance, labelled)
+    objective = total(terms, weights(ix.instance.weights))
+    counts = Counter(a.contract for a in labelled)
+    unplaced = {
+        c: contract.owed - counts[c]
+        for c, contract in enumerate(ix.instance.contracts)
+        if contract.owed > counts[c]
+    }
+    bound = min(bound, objective)
+    if status == "OPTIMAL" and bound < objective:
+        status = "FEASIBLE"
+    return SolveResult(
+        status=status,
+        assignments=tuple(sorted(labelled, key=lambda a: (a.day, a.technician, a.window))),
+        objective=objective,
+        terms=terms,
+        best_bound=bound,
+        gap=(objective - bound) / objective if objective > 0 else 0.0,
+        seconds=clock.elapsed(),
+        first_feasible_seconds=first,
+        unplaced=unplaced,
+        phases=phases,
+        strategy=strategy,
+    )
+
+
+def _with_message(result: SolveResult, message: str) -> SolveResult:
+    return replace(result, messages=(*result.messages, message))
+
+
+def _invalid(messages: list[str], clock: Clock) -> SolveResult:
+    return SolveResult(
+        status="MODEL_INVALID",
+        assignments=(),
+        objective=0,
+        terms={},
+        best_bound=0.0,
+        gap=0.0,
+        seconds=clock.elapsed(),
+        first_feasible_seconds=None,
+        unplaced={},
+        phases=(),
+        strategy="none",
+        messages=tuple(messages),
+    )
