@@ -7,13 +7,16 @@ work failed, 2 bad input or usage (argparse already exits 2 on usage errors).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
+import pkgutil
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -31,14 +34,14 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 log = logging.getLogger("scheduler")
 
 
-def _iso_date(text: str) -> date:
+def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
-def _engine(args: argparse.Namespace) -> Engine:
+def engine_from(args: argparse.Namespace) -> Engine:
     from scheduler.services.dataset import open_database
 
     return open_database(args.db)
@@ -67,7 +70,7 @@ def print_problems(problems: Sequence[Problem], stream=sys.stderr) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from scheduler.services.dataset import import_scenario
 
-    summary = import_scenario(_engine(args), Path(args.scenario_dir))
+    summary = import_scenario(engine_from(args), Path(args.scenario_dir))
     print_problems(summary.warnings)
     counts = ", ".join(f"{n} {what}" for what, n in summary.counts.items())
     print(f"imported {args.scenario_dir}: {counts}")
@@ -77,7 +80,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from scheduler.services.dataset import export_scenario
 
-    export_scenario(_engine(args), Path(args.scenario_dir))
+    export_scenario(engine_from(args), Path(args.scenario_dir))
     print(f"exported the scenario to {args.scenario_dir}")
     return EXIT_OK
 
@@ -145,7 +148,7 @@ def _finish_plan(outcome: PlanOutcome, report_path: str | None) -> int:
     return EXIT_OK
 
 
-def _check_range(args: argparse.Namespace) -> None:
+def check_range(args: argparse.Namespace) -> None:
     if args.date_from > args.date_to:
         raise InputError(
             [
@@ -164,8 +167,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from scheduler.services.planning import plan_stored
 
     started = time.monotonic()
-    _check_range(args)
-    engine = _engine(args)
+    check_range(args)
+    engine = engine_from(args)
     outcome = plan_stored(
         engine, args.date_from, args.date_to, _solve_params(args, started), on_progress=_progress
     )
@@ -176,8 +179,8 @@ def cmd_roster(args: argparse.Namespace) -> int:
     from scheduler.services.planning import stored_roster
     from scheduler.services.validate import write_roster_csv
 
-    _check_range(args)
-    roster = stored_roster(_engine(args), args.date_from, args.date_to)
+    check_range(args)
+    roster = stored_roster(engine_from(args), args.date_from, args.date_to)
     write_roster_csv(roster, Path(args.out))
     print(f"wrote {len(roster)} visits to {args.out}")
     return EXIT_OK
@@ -189,7 +192,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from scheduler.services.validate import write_roster_csv
 
     started = time.monotonic()
-    _check_range(args)
+    check_range(args)
     scenario, warnings = read_scenario(Path(args.scenario_dir))
     print_problems(warnings)
     outcome = plan(
@@ -202,9 +205,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return code
 
 
-def _add_range(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="date_from", type=_iso_date, required=True, metavar="DATE")
-    parser.add_argument("--to", dest="date_to", type=_iso_date, required=True, metavar="DATE")
+def add_range(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="date_from", type=iso_date, required=True, metavar="DATE")
+    parser.add_argument("--to", dest="date_to", type=iso_date, required=True, metavar="DATE")
 
 
 def _add_solve_options(parser: argparse.ArgumentParser) -> None:
@@ -220,7 +223,7 @@ def _add_solve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", metavar="FILE", help="write report.json here")
 
 
-def _add_db(parser: argparse.ArgumentParser) -> None:
+def add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         metavar="URL",
@@ -245,11 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("import", cmd_import, "load a scenario folder, replacing the stored one")
     p.add_argument("scenario_dir", metavar="SCENARIO_DIR")
-    _add_db(p)
+    add_db(p)
 
     p = add("export", cmd_export, "write the stored scenario out as a scenario folder")
     p.add_argument("scenario_dir", metavar="SCENARIO_DIR")
-    _add_db(p)
+    add_db(p)
 
     p = add("demo", cmd_demo, "generate a realistic demo scenario from real school locations")
     p.add_argument("out", metavar="OUT_DIR")
@@ -258,21 +261,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", choices=["kent", "birmingham"], default="kent")
 
     p = add("plan", cmd_plan, "plan every visit from --from to --to into the stored plan")
-    _add_range(p)
+    add_range(p)
     _add_solve_options(p)
-    _add_db(p)
+    add_db(p)
 
     p = add("roster", cmd_roster, "write the stored plan's visits in a date range as roster.csv")
-    _add_range(p)
+    add_range(p)
     p.add_argument("--out", required=True, metavar="ROSTER_CSV")
-    _add_db(p)
+    add_db(p)
 
     p = add("solve", cmd_solve, "import + plan + roster in one go, leaving no database behind")
     p.add_argument("scenario_dir", metavar="SCENARIO_DIR")
-    _add_range(p)
+    add_range(p)
     p.add_argument("--out", required=True, metavar="ROSTER_CSV")
     _add_solve_options(p)
+
+    for module in _command_modules():
+        module.register(add)
     return parser
+
+
+def _command_modules() -> list[ModuleType]:
+    """Every module of `scheduler.commands` adds its subcommands via `register(add)`.
+
+    Discovered rather than listed, so a feature's commands live beside nothing else.
+    """
+    import scheduler.commands as package
+
+    return [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name)
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,8 +3,9 @@
 Providers' SLAs differ in hours, priority names, units and time zone, so a policy
 is a table of sla.toml (`SlaPolicy.table`) that `parse_policy` turns into a
 `Policy`; nothing here knows one provider from another. Deadlines walk working
-time day by day over spans precomputed as epoch seconds (`WorkingTime`), never
-minute by minute, because a national book times 100,000 tickets at once.
+time over spans precomputed as epoch seconds per day and bisect a running total
+to skip whole days (`WorkingTime`), never minute by minute, because a national
+book times 100,000 tickets at once.
 
 The spec's keys (`hours`, `response_hours`, `resolution_hours`, `target`) keep
 their meaning; the extensions below are optional, so every spec file is valid:
@@ -12,7 +13,7 @@ their meaning; the extensions below are optional, so every spec file is valid:
 - `hours` grammar: `;`-separated day groups, each `DAYS SPANS`, DAYS a `,`-list
   of `Mon` or `Mon-Fri`, SPANS a `,`-list of `HH:MM-HH:MM`; `24:00` ends a day
   ("Mon-Fri 08:00-12:00,13:00-17:00; Sat 09:00-12:00", "Mon-Sun 00:00-24:00").
-- `timezone` (default Europe/London): the zone the hours are read in.
+- `timezone` (default Europe/London, the format's own): the zone the hours are read in.
 - `priorities`: the provider's own labels, most severe first (default urgent,
   high, medium, low). Everywhere a priority is named (tickets, target tables,
   `clock`, `matrix`) a label or the spec's name of the same rank is accepted,
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -44,8 +46,6 @@ from scheduler.errors import InputError, Problem
 
 SLA_FILE = "sla.toml"
 STANDARD = "standard"
-DEFAULT_ZONE = LONDON.key
-"""Where the policy names none; the scenario format's times are London's too."""
 SPEC_PRIORITIES: tuple[str, ...] = tuple(p.value for p in Priority)
 """The spec's names, by rank: urgent is the first priority of any policy, low the fourth."""
 
@@ -190,13 +190,12 @@ class Policy:
     target: float
     matrix: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(impact, urgency) -> label."""
+    ranks: Mapping[str, int] = field(default_factory=dict)
+    """Every name a ticket may give a priority: the labels and the spec's names of their ranks."""
 
     def level(self, priority: str) -> Level:
         """By the provider's label or the spec's name of its rank; KeyError when neither."""
-        rank = _rank(priority, tuple(level.label for level in self.levels))
-        if rank is None:
-            raise KeyError(priority)
-        return self.levels[rank]
+        return self.levels[self.ranks[priority]]
 
     def priority_for(self, impact: str, urgency: str) -> str:
         """The label an impact x urgency matrix gives; KeyError when the policy has no such cell."""
@@ -306,7 +305,9 @@ class _PolicyReader:
             Level(label, rank, response.get(rank), resolution.get(rank), clocks[rank])
             for rank, label in enumerate(labels)
         )
-        return Policy(self.name, zone, levels, target, matrix)
+        names = [*labels, *SPEC_PRIORITIES[: len(labels)]]
+        ranks = {name: rank for name in names if (rank := _rank(name, labels)) is not None}
+        return Policy(self.name, zone, levels, target, matrix, ranks)
 
     def _resolve(self, key: str, name: object, labels: Sequence[str]) -> int | None:
         rank = _rank(name, labels) if isinstance(name, str) else None
@@ -509,6 +510,13 @@ class _Day(NamedTuple):
     """Working seconds in the day: 0 on a closed day; a working day's unit in `Unit.DAYS`."""
 
 
+class _Year(NamedTuple):
+    first: int
+    """Ordinal of 1 January (local)."""
+    elapsed: list[int]
+    """`elapsed[i]`: working seconds from 1 January to the start of day `first + i`."""
+
+
 def _paused_within(pauses: Sequence[Interval], start: int, end: int) -> bool:
     return any(pause_start < end and pause_end > start for pause_start, pause_end in pauses)
 
@@ -516,8 +524,9 @@ def _paused_within(pauses: Sequence[Interval], start: int, end: int) -> bool:
 class WorkingTime:
     """One clock's working time for schools of one nation, as epoch-second spans per local day.
 
-    Days are built on first use and cached, so a book's 100,000 tickets, which share a
-    few clocks, nations and months, cost dictionary lookups rather than date arithmetic.
+    Days and each year's running total are built on first use and cached: a book's
+    100,000 tickets share a few clocks, nations and years, so a deadline costs a walk
+    through its first day (and its pauses) and then one bisection, not a walk of weeks.
     """
 
     def __init__(
@@ -528,6 +537,7 @@ class WorkingTime:
         self._nation = nation
         self._shutdown = shutdown
         self._days: dict[int, _Day] = {}
+        self._years: dict[int, _Year] = {}
 
     def stops_for(self, day: date) -> bool:
         """Public holidays of the school's nation and the shutdown stop the clock, unless the
@@ -549,6 +559,29 @@ class WorkingTime:
         local = datetime.combine(day + timedelta(days=carry), time(minute // 60, minute % 60))
         return int(local.replace(tzinfo=self._zone).timestamp())
 
+    def _year(self, year: int) -> _Year:
+        found = self._years.get(year)
+        if found is None:
+            first = date(year, 1, 1).toordinal()
+            elapsed = [0]
+            for ordinal in range(first, date(year + 1, 1, 1).toordinal()):
+                elapsed.append(elapsed[-1] + (self._days.get(ordinal) or self._day(ordinal)).length)
+            found = self._years[year] = _Year(first, elapsed)
+        return found
+
+    def _skip_whole_days(self, ordinal: int, left: float) -> tuple[int, float]:
+        """The day on which `left` seconds of working time from the start of `ordinal` run out,
+        and what is left at that day's start: the whole days before it are skipped."""
+        for _ in range(_MAX_WALK_DAYS // 365 + 1):
+            year = self._year(date.fromordinal(ordinal).year)
+            before = year.elapsed[ordinal - year.first]
+            if left <= year.elapsed[-1] - before:
+                index = bisect_left(year.elapsed, before + left, lo=ordinal - year.first + 1) - 1
+                return year.first + index, left - (year.elapsed[index] - before)
+            left -= year.elapsed[-1] - before
+            ordinal = year.first + len(year.elapsed) - 1
+        raise ValueError(f"no working time within {_MAX_WALK_DAYS} days")
+
     def deadline(
         self, start: datetime, target: Target, pauses: Sequence[Interval] = ()
     ) -> datetime:
@@ -557,12 +590,42 @@ class WorkingTime:
         A deadline that uses up a span exactly is that span's end (16:30), not the next
         morning; a pause that starts after the deadline has passed cannot move it.
         """
+        (due,) = self.deadlines(start, (target,), pauses)
+        assert due is not None
+        return due
+
+    def deadlines(
+        self, start: datetime, targets: Sequence[Target | None], pauses: Sequence[Interval] = ()
+    ) -> list[datetime | None]:
+        """`deadline` for several targets from one start (None where there is no target):
+        a ticket's response and resolution share the conversion of their start."""
         now = int(start.timestamp())
         ordinal = start.astimezone(self._zone).toordinal()
+        last_pause = datetime.fromtimestamp(pauses[-1][1], self._zone).toordinal() if pauses else 0
+        whole_days_from = max(ordinal, last_pause) + 1
+        return [
+            None
+            if target is None
+            else datetime.fromtimestamp(
+                self._due(now, ordinal, whole_days_from, target, pauses), self._zone
+            )
+            for target in targets
+        ]
+
+    def _due(
+        self,
+        now: int,
+        ordinal: int,
+        whole_days_from: int,
+        target: Target,
+        pauses: Sequence[Interval],
+    ) -> int:
         in_days = target.unit is Unit.DAYS
         left = target.amount if in_days else target.amount * 3600
         days, build = self._days, self._day
         for _ in range(_MAX_WALK_DAYS):
+            if ordinal == whole_days_from and not in_days:
+                ordinal, left = self._skip_whole_days(ordinal, left)
             spans, length = days.get(ordinal) or build(ordinal)
             ordinal += 1
             if not length:
@@ -570,15 +633,15 @@ class WorkingTime:
             opens, closes = spans[0][0], spans[-1][1]
             whole_day = opens >= now and not (pauses and _paused_within(pauses, opens, closes))
             if whole_day and (round(left * length) if in_days else left) > length:
-                left -= 1 if in_days else length  # skipped without walking its spans
+                left -= 1 if in_days else length
                 continue
             for first, last in spans:
                 for begin, end in _unpaused(max(first, now), last, pauses):
                     need = round(left * length if in_days else left)
                     if need <= end - begin:
-                        return datetime.fromtimestamp(begin + need, self._zone)
+                        return begin + need
                     left -= (end - begin) / length if in_days else end - begin
-        raise ValueError(f"no working time within {_MAX_WALK_DAYS} days of {start.isoformat()}")
+        raise ValueError(f"no working time within {_MAX_WALK_DAYS} days of {now} (epoch)")
 
 
 class WorkingTimes:
@@ -590,13 +653,14 @@ class WorkingTimes:
             for first, last in shutdown
             for ordinal in range(first.toordinal(), last.toordinal() + 1)
         )
-        self._built: dict[tuple[Clock, str, Nation], WorkingTime] = {}
+        self._built: dict[tuple[str, int, Nation], WorkingTime] = {}
 
     def of(self, policy: Policy, level: Level, nation: Nation) -> WorkingTime:
-        key = (level.clock, policy.zone.key, Nation(nation))
+        """Keyed by names, not by the clock itself, whose hash would be recomputed per ticket."""
+        key = (policy.name, level.rank, nation)
         found = self._built.get(key)
         if found is None:
-            found = WorkingTime(level.clock, policy.zone, key[2], self._shutdown)
+            found = WorkingTime(level.clock, policy.zone, Nation(nation), self._shutdown)
             self._built[key] = found
         return found
 
@@ -606,12 +670,15 @@ class WorkingTimes:
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """Deadlines and outcomes; None where not measured, or not yet decided."""
+    """Deadlines and outcomes (None where not measured, or not yet decided), with the answers
+    they were judged on: those given by the as-of moment."""
 
     response_due: datetime | None = None
     resolution_due: datetime | None = None
     response_met: bool | None = None
     resolution_met: bool | None = None
+    responded_at: datetime | None = None
+    resolved_at: datetime | None = None
 
 
 def require_aware(moment: datetime) -> datetime:
@@ -630,7 +697,7 @@ def known_at(ticket: Ticket, as_of: datetime) -> Ticket:
     """The ticket as the desk knew it at `as_of`: later answers not yet given, later pauses
     not yet begun, and a pause still running treated as ending then (the earliest the
     clock can restart), so a report for a past date never uses hindsight."""
-    require_aware(as_of)
+    as_of = _absolute(as_of)
 
     def by(moment: datetime | None) -> datetime | None:
         return moment if moment is not None and moment <= as_of else None
@@ -660,36 +727,37 @@ def pause_intervals(pauses: Iterable[tuple[datetime, datetime]]) -> list[Interva
     return merged
 
 
+def _absolute(moment: datetime) -> datetime:
+    """In UTC: Python compares two datetimes of one zone by wall clock, ignoring `fold`, which
+    would misjudge the hour the clocks go back; across zones it compares real instants."""
+    return require_aware(moment).astimezone(UTC)
+
+
 def met(done_at: datetime | None, due: datetime | None, as_of: datetime) -> bool | None:
     """Decided when done, or once late while still open; unknown until then."""
     if due is None:
         return None
     if done_at is not None:
-        return done_at <= due
-    return False if as_of > due else None
+        return done_at <= _absolute(due)
+    return False if as_of > _absolute(due) else None
 
 
 def time_ticket(ticket: Ticket, level: Level, working: WorkingTime, as_of: datetime) -> Timing:
     """Deadlines from `opened_at` under the ticket's priority, judged as known at `as_of`."""
-    if exempt_from_clock(ticket):
-        return Timing()
     known = known_at(ticket, as_of)
+    if exempt_from_clock(ticket):
+        return Timing(responded_at=known.responded_at, resolved_at=known.resolved_at)
     pauses = pause_intervals(known.pauses)
-    response_due = (
-        None
-        if level.response is None
-        else working.deadline(known.opened_at, level.response, pauses)
-    )
-    resolution_due = (
-        None
-        if level.resolution is None
-        else working.deadline(known.opened_at, level.resolution, pauses)
+    response_due, resolution_due = working.deadlines(
+        known.opened_at, (level.response, level.resolution), pauses
     )
     return Timing(
         response_due,
         resolution_due,
         met(known.responded_at, response_due, as_of),
         met(known.resolved_at, resolution_due, as_of),
+        known.responded_at,
+        known.resolved_at,
     )
 
 
@@ -697,6 +765,9 @@ def governing_contract(opened_at: datetime, contracts: Iterable[Contract]) -> Co
     """The school's contract running when the ticket was opened; else the one nearest in time
     (a ticket just after a lapse is still that customer's); None for a school without any,
     whose tickets the standard policy times."""
+    candidates = list(contracts)
+    if len(candidates) == 1:
+        return candidates[0]
     day = opened_at.astimezone(LONDON).date()
 
     def distance(contract: Contract) -> int:
@@ -704,14 +775,14 @@ def governing_contract(opened_at: datetime, contracts: Iterable[Contract]) -> Co
             return (contract.start_date - day).days
         return max(0, (day - contract.end_date).days)
 
-    return min(contracts, key=lambda c: (distance(c), c.contract_id), default=None)
+    return min(candidates, key=lambda c: (distance(c), c.contract_id), default=None)
 
 
 def ticket_time_problems(ticket: Ticket, row: int, file: str) -> list[Problem]:
     """Answers before opening and pauses outside the ticket's life make the clock meaningless;
     the scenario reader refuses them, this catches rows that reached the database otherwise."""
     problems: list[Problem] = []
-    opened = ticket.opened_at
+    opened = _absolute(ticket.opened_at)
     for column, moment in (
         ("responded_at", ticket.responded_at),
         ("resolved_at", ticket.resolved_at),

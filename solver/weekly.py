@@ -1,24 +1,27 @@
 """Phase 2 of the decomposition: place each week's visits, in time order.
 
-Each week (split into geographic regions when large) is one visit model with
-exact day-level travel, over:
-- the regular visit of each contract on its standing slot, when that slot is
-  usable this week (one literal: it almost always stays);
-- every other visit the week owes -- a regular visit whose slot a holiday,
-  closure or leave breaks, this week's scheduled catch-ups, and visits
-  carried over from earlier weeks that could not be placed -- with every
-  visitable day and window of the week and the standing technician plus the
-  few nearest eligible ones.
-The plan around the model is the visits placed so far, the fixed visits,
-and the *expected* visits of later weeks (`solver.catchup`), so every soft
-term prices this week's choices against the rest of the year. How many
-visits a contract may get this week is what `owed` leaves after those
-expected later visits, which carries unplaced visits over automatically.
+A regular visit whose standing slot is usable this week (the day visitable,
+the technician available, no fixed visit in the way) is committed to it
+straight away, as a dispatcher would: the standing model chose those slots
+for the year, and moving one for a week costs irregular (60) or
+discontinuity (30), more than any travel a week could save. What is left is
+the week's real decisions, one visit model with exact day-level travel:
+- regular visits whose standing slot a holiday, closure or leave breaks,
+- this week's scheduled catch-ups (`solver.catchup`),
+- visits carried over from earlier weeks that could not be placed,
+each with every visitable day and window of the week and the standing
+technician plus the few nearest eligible ones. The committed visits on the
+technician-days and school-days those candidates touch are pinned in the
+model, so the day rules and travel are exact; the visits of other weeks
+(placed, fixed, and the *expected* visits of later weeks) are the plan
+around it, so every soft term prices this week's choices against the year.
+How many visits a contract may get this week is what `owed` leaves after
+its expected later visits, which carries unplaced visits over by itself.
+Weeks with more free visits than `region_visits` are split into regions.
 
-The previous solution (a dispatcher's placement of the same week) is the
-hint and the fallback: if a week model finds nothing in its budget, the
-week keeps the fallback, so the phase always returns a plan that keeps
-every hard rule.
+The dispatcher's placement of the same visits is the hint and the fallback:
+if a model finds nothing in its budget the week keeps it, so the phase
+always ends with a plan that keeps every hard rule.
 """
 
 from __future__ import annotations
@@ -91,28 +94,25 @@ def plan_weeks(
     for i, wk in enumerate(weeks, start=1):
         for a in future.pop(wk, []):
             future_count[a.contract] -= 1
-        allowance = {
-            c: ix.instance.contracts[c].owed - occ.placed[c] - future_count[c] for c in expected
-        }
+        free: dict[int, int] = {}
+        for c in expected:
+            owed_now = ix.instance.contracts[c].owed - occ.placed[c] - future_count[c]
+            if owed_now > 0 and _commit_standing(ix, occ, fixed_occ, c, wk, standing.get(c)):
+                owed_now -= 1
+            if owed_now > 0:
+                free[c] = owed_now
         later = [a for visits in future.values() for a in visits]
-        week_total = sum(max(0, n) for n in allowance.values()) or 1
-        for r, region in enumerate(regions):
-            todo = {c: allowance[c] for c in region.contracts if allowance[c] > 0}
-            if not todo:
-                continue
-            phase = f"week {i}/{len(weeks)}" + (
-                f" region {r + 1}/{len(regions)}" if len(regions) > 1 else ""
-            )
+        for r, region in enumerate(_split(regions, free, params.region_visits)):
+            todo = {c: free[c] for c in region.contracts if c in free}
             slots = [
-                s
-                for c, n in todo.items()
-                for s in week_slots(ix, fixed_occ, c, wk, n, standing.get(c), techs_of[c])
+                s for c, n in todo.items() for s in week_slots(ix, fixed_occ, c, wk, techs_of[c])
             ]
             if not slots:
                 continue
-            share = shares[wk] * sum(todo.values()) / week_total
+            name = f"week {i}/{len(weeks)}" + (f" region {r + 1}" if r else "")
+            share = shares[wk] * sum(todo.values()) / max(1, sum(free.values()))
             place_with_model(
-                ix, occ, slots, todo, later, params, clock, share, phase, tally, on_progress
+                ix, occ, slots, todo, later, params, clock, share, name, tally, on_progress
             )
     return tally.stats()
 
@@ -132,33 +132,51 @@ def _candidate_technicians(
     return out
 
 
-def week_slots(
+def _commit_standing(
     ix: InstanceIndex,
+    occ: Occupancy,
     fixed_occ: Occupancy,
     c: int,
     wk: int,
-    allowance: int,
     slot: StandingSlot | None,
-    techs: list[int],
+) -> bool:
+    """Place the regular visit on its standing slot when the slot is usable this week."""
+    if slot is None or wk % period_weeks(ix.instance.contracts[c]) != slot.phase:
+        return False
+    if any(week(a.day) == wk for a in ix.fixed_by_contract[c]):
+        return False
+    day = day_of(wk, slot.weekday)
+    if not (
+        fixed_occ.fits(c, day, slot.window, slot.technician)
+        and occ.fits(c, day, slot.window, slot.technician)
+    ):
+        return False
+    occ.add(Assignment(c, day, slot.window, slot.technician))
+    return True
+
+
+def _split(regions: list[Region], free: dict[int, int], target: int) -> list[Region]:
+    """One model for the week unless its free visits exceed the target, then the regions."""
+    if sum(free.values()) <= target or len(regions) == 1:
+        contracts = tuple(c for region in regions for c in region.contracts)
+        techs = tuple(t for region in regions for t in region.technicians)
+        return [Region(techs, contracts)]
+    return regions
+
+
+def week_slots(
+    ix: InstanceIndex, fixed_occ: Occupancy, c: int, wk: int, techs: list[int]
 ) -> list[Slot]:
-    """The standing slot when usable; every day, window and candidate technician otherwise,
-    or when the week owes more than its regular visit."""
+    """Every visitable day and window of the week, for the contract's candidate technicians."""
     contract = ix.instance.contracts[c]
-    out: list[Slot] = []
-    if slot is not None and wk % period_weeks(contract) == slot.phase:
-        day = day_of(wk, slot.weekday)
-        if fixed_occ.fits(c, day, slot.window, slot.technician):
-            out.append((c, day, slot.window, slot.technician))
-            if allowance == 1:
-                return out
-    for day in week_days(wk):
-        if day not in ix.visitable[c] or fixed_occ.school_busy(c, day):
-            continue
-        for w in contract.windows:
-            for t in techs:
-                if eligible_technician.allows(ix, c, day, t) and (c, day, w, t) not in out:
-                    out.append((c, day, w, t))
-    return out
+    return [
+        (c, day, w, t)
+        for day in week_days(wk)
+        if day in ix.visitable[c] and not fixed_occ.school_busy(c, day)
+        for w in contract.windows
+        for t in techs
+        if eligible_technician.allows(ix, c, day, t)
+    ]
 
 
 def place_with_model(

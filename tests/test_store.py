@@ -74,6 +74,10 @@ TABLES = {
     "settings",
     "planned_visit",
     "plan_run",
+    "audit_event",
+    "roster_version",
+    "roster_version_visit",
+    "run_lock",
 }
 
 

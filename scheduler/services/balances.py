@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -163,6 +163,11 @@ def _week(day: date) -> int:
     return (day.toordinal() - 1) // 7
 
 
+def _weeks(days: Iterable[date]) -> set[int]:
+    """`_week` of many days in one comprehension: a book asks this of a million days."""
+    return {(day.toordinal() - 1) // 7 for day in days}
+
+
 def _monday(week: int) -> date:
     return date.fromordinal(week * 7 + 1)
 
@@ -185,11 +190,14 @@ class RecordIndex:
 
 @dataclass(slots=True)
 class _Ledger:
-    """History and plan per contract as known on the as-of date, read once for the book."""
+    """History and plan per contract as known on the as-of date, read once for the book.
 
-    counts: dict[str, Counter[VisitStatus]] = field(default_factory=lambda: defaultdict(Counter))
-    consumed_days: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
-    planned_days: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
+    Days are kept as sorted ordinals, so the pace line is bisections on integers.
+    """
+
+    counts: Counter[tuple[str, VisitStatus]] = field(default_factory=Counter)
+    consumed: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    planned: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     busy: dict[str, set[date]] = field(default_factory=lambda: defaultdict(set))
     """Days each school already has a visit planned: a school gets one visit a day."""
 
@@ -197,25 +205,25 @@ class _Ledger:
     def of(cls, scenario: Scenario, plan: Sequence[PlannedVisit], as_of: date) -> _Ledger:
         ledger = cls()
         records = [visit for visit in scenario.history if visit.date <= as_of]
+        ledger.counts.update((visit.contract_id, visit.status) for visit in records)
         for visit in records:
-            ledger.counts[visit.contract_id][visit.status] += 1
             if visit.status in CONSUMING_STATUSES:
-                ledger.consumed_days[visit.contract_id].append(visit.date)
+                ledger.consumed[visit.contract_id].append(visit.date.toordinal())
         recorded = RecordIndex.of(records)
         for visit in plan:
             ledger.busy[visit.school_id].add(visit.date)
             if counts_as_planned(visit, recorded):
-                ledger.planned_days[visit.contract_id].append(visit.date)
-        for days in (*ledger.consumed_days.values(), *ledger.planned_days.values()):
+                ledger.planned[visit.contract_id].append(visit.date.toordinal())
+        for days in (*ledger.consumed.values(), *ledger.planned.values()):
             days.sort()
         return ledger
 
 
 def _room(contract: Contract, visitable: list[date], as_of: date, ledger: _Ledger) -> Room:
     busy = ledger.busy.get(contract.school_id, set())
-    planned_weeks = {_week(day) for day in ledger.planned_days.get(contract.contract_id, ())}
+    planned_weeks = {(day - 1) // 7 for day in ledger.planned.get(contract.contract_id, ())}
     free = [day for day in visitable[bisect_right(visitable, as_of) :] if day not in busy]
-    weeks = {_week(day) for day in free} - planned_weeks
+    weeks = _weeks(free) - planned_weeks
     return Room(len(free), len(weeks), as_of >= period_end(contract))
 
 
@@ -224,18 +232,19 @@ def _behind_pace(
 ) -> tuple[float, date]:
     """The widest gap, from the as-of week on, between the pace line and delivered plus planned;
     the past is history either way, what matters is whether the plan catches up."""
-    weeks = sorted({_week(day) for day in visitable})
-    consumed = ledger.consumed_days.get(contract.contract_id, [])
-    planned = ledger.planned_days.get(contract.contract_id, [])
-    worst, worst_week = 0.0, as_of
+    weeks = sorted(_weeks(visitable))
+    consumed = ledger.consumed.get(contract.contract_id, [])
+    planned = ledger.planned.get(contract.contract_id, [])
+    today = as_of.toordinal()
+    worst, worst_week = 0.0, None
     for week, pace in zip(weeks, pace_line(bought(contract), len(weeks)), strict=True):
-        sunday = _monday(week) + timedelta(days=6)
-        if sunday < as_of:
+        sunday = week * 7 + 7
+        if sunday < today:
             continue
-        line = bisect_right(consumed, min(sunday, as_of)) + bisect_right(planned, sunday)
+        line = bisect_right(consumed, min(sunday, today)) + bisect_right(planned, sunday)
         if pace - line > worst:
-            worst, worst_week = pace - line, _monday(week)
-    return worst, worst_week
+            worst, worst_week = pace - line, week
+    return worst, as_of if worst_week is None else _monday(worst_week)
 
 
 # --------------------------------------------------------------------------- balances
@@ -257,9 +266,9 @@ def balances(
     ledger = _Ledger.of(scenario, plan, as_of)
     records = []
     for contract in sorted(scenario.contracts, key=lambda c: c.contract_id):
-        counts = ledger.counts.get(contract.contract_id, Counter())
+        counts = {status: ledger.counts[(contract.contract_id, status)] for status in STATUSES}
         consumed = sum(counts[status] for status in CONSUMING_STATUSES)
-        planned = len(ledger.planned_days.get(contract.contract_id, ()))
+        planned = len(ledger.planned.get(contract.contract_id, ()))
         left = owed(bought(contract), consumed, planned)
         reasons: list[str] = []
         if bought(contract):
@@ -323,14 +332,16 @@ def burndown(
     in its own visitable weeks, so the book's pace line bends with its contracts' terms.
     """
     contracts = [c for c in scenario.contracts if contract_id in (None, c.contract_id)]
-    if not contracts:
+    if contract_id is not None and not contracts:
         raise KeyError(f"no contract {contract_id}")
+    if not contracts:
+        return pd.DataFrame(columns=list(BURNDOWN_COLUMNS))
     chosen = {c.contract_id for c in contracts}
     calendar = Calendar(scenario)
     recorded = RecordIndex.of(scenario.history)
     status_at: dict[int, Counter[VisitStatus]] = defaultdict(Counter)
     planned_at: Counter[int] = Counter()
-    pace_at: Counter[int] = Counter()
+    pace_at: dict[int, float] = defaultdict(float)
     for visit in scenario.history:
         if visit.contract_id in chosen:
             status_at[_week(visit.date)][visit.status] += 1
@@ -340,7 +351,7 @@ def burndown(
     edges = [_week(c.start_date) for c in contracts] + [_week(period_end(c)) for c in contracts]
     for contract in contracts:
         if bought(contract):
-            visitable = {_week(d) for d in calendar.visitable_days(contract.contract_id)}
+            visitable = _weeks(calendar.visitable_days(contract.contract_id))
             for week in visitable:
                 pace_at[week] += bought(contract) / len(visitable)
     edges += [*status_at, *planned_at]
@@ -352,7 +363,7 @@ def burndown(
         counts = status_at.get(week, Counter())
         consumed_to_date += sum(counts[status] for status in CONSUMING_STATUSES)
         planned_to_date += planned_at[week]
-        pace += pace_at[week]
+        pace += pace_at.get(week, 0.0)
         rows.append(
             (
                 _monday(week),

@@ -12,7 +12,7 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pandas as pd
@@ -33,7 +33,6 @@ from scheduler.sla import (
     STANDARD,
     WorkingTimes,
     governing_contract,
-    known_at,
     parse_policies,
     require_aware,
     ticket_time_problems,
@@ -96,7 +95,7 @@ def timed_tickets(scenario: Scenario, as_of: datetime) -> pd.DataFrame:
     naming tickets.csv (or contracts.csv for an unknown policy) with the row an export
     of the book would have, for what the scenario reader could not check on its own.
     """
-    require_aware(as_of)
+    as_of = require_aware(as_of).astimezone(UTC)  # compared by instant, see sla._absolute
     policies = parse_policies(scenario.sla_policies)
     working = WorkingTimes(scenario.settings.shutdown)
     nations = {school.school_id: school.nation for school in scenario.schools}
@@ -135,7 +134,6 @@ def timed_tickets(scenario: Scenario, as_of: datetime) -> pd.DataFrame:
         if nation is None or problems:
             continue
         timing = time_ticket(ticket, level, working.of(policy, level, nation), as_of)
-        known = known_at(ticket, as_of)
         opened = ticket.opened_at.astimezone(LONDON)
         records.append(
             (
@@ -144,8 +142,8 @@ def timed_tickets(scenario: Scenario, as_of: datetime) -> pd.DataFrame:
                 ticket.priority,
                 _epoch(timing.response_due),
                 _epoch(timing.resolution_due),
-                _epoch(known.responded_at),
-                _epoch(known.resolved_at),
+                _epoch(timing.responded_at),
+                _epoch(timing.resolved_at),
                 timing.response_met,
                 timing.resolution_met,
                 policy.name,
@@ -155,7 +153,7 @@ def timed_tickets(scenario: Scenario, as_of: datetime) -> pd.DataFrame:
             )
         )
     if problems:
-        raise InputError(problems)
+        raise InputError(list(dict.fromkeys(problems)))  # a bad contract row once, not per ticket
     return _typed(pd.DataFrame(records, columns=[*SLA_COLUMNS, *_EXTRA_COLUMNS]))
 
 
@@ -253,14 +251,14 @@ def _callout(
 def _first_callout(ticket: Ticket, callouts: list[_Callout], taken: set[str]) -> _Callout | None:
     """The school's earliest emergency visit whose window ends after the call, each used once."""
     for callout in callouts:
-        if (
-            callout.school_id == ticket.school_id
-            and callout.visit_id not in taken
-            and callout.end >= ticket.opened_at
-        ):
+        if callout.visit_id not in taken and callout.end >= ticket.opened_at:
             taken.add(callout.visit_id)
             return callout
     return None
+
+
+def _hours(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 3600
 
 
 def emergency_arrivals(
@@ -278,13 +276,16 @@ def emergency_arrivals(
         for visit in plan
         if visit.kind is VisitKind.EMERGENCY
     ]
-    callouts = sorted((c for c in callouts if c.end <= as_of), key=lambda c: (c.start, c.visit_id))
+    by_school: dict[str, list[_Callout]] = {}
+    for callout in sorted(callouts, key=lambda c: (c.start, c.visit_id)):
+        if callout.end <= as_of:
+            by_school.setdefault(callout.school_id, []).append(callout)
     taken: set[str] = set()
     records = []
     for ticket in sorted(scenario.tickets, key=lambda t: (t.opened_at, t.ticket_id)):
         if not ticket.emergency or ticket.opened_at > as_of:
             continue
-        callout = _first_callout(ticket, callouts, taken)
+        callout = _first_callout(ticket, by_school.get(ticket.school_id, []), taken)
         records.append(
             {
                 "ticket_id": ticket.ticket_id,
@@ -295,12 +296,9 @@ def emergency_arrivals(
                 "visit_date": None if callout is None else callout.day,
                 "window": "" if callout is None else callout.window,
                 "on_site_by": None if callout is None else callout.end,
-                "hours_to_site": (
-                    None if callout is None
-                    else (callout.end - ticket.opened_at).total_seconds() / 3600
-                ),
+                "hours_to_site": None if callout is None else _hours(ticket.opened_at, callout.end),
             }
-        )  # fmt: skip
+        )
     return pd.DataFrame(records, columns=list(ARRIVAL_COLUMNS))
 
 

@@ -208,3 +208,66 @@ class PlannedVisitRow(SQLModel, table=True):
     locked: bool = False
     plan_run_id: int | None = Field(default=None, foreign_key="plan_run.id")
     """The run that placed the visit; None for visits added by hand."""
+
+
+class AuditEventRow(SQLModel, table=True):
+    """Append-only change log: who changed what, when, before and after, and why."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(index=True)
+    actor: str
+    action: str = Field(index=True)
+    """import, plan, publish, move, swap, lock, unlock, absence, closure, cancel, emergency..."""
+    school_id: str | None = Field(default=None, index=True)
+    technician_id: str | None = Field(default=None, index=True)
+    visit_id: str | None = Field(default=None, index=True)
+    day: dt.date | None = Field(default=None, index=True)
+    """The calendar day the change is about (not when it was made)."""
+    before: Any = Field(default=None, sa_type=JSON, nullable=True)
+    after: Any = Field(default=None, sa_type=JSON, nullable=True)
+    reason: str = ""
+
+
+class RosterVersionRow(SQLModel, table=True):
+    """A published roster: immutable once written; the working plan may go on changing."""
+
+    __tablename__ = "roster_version"
+
+    version: int = Field(primary_key=True)
+    published_at: dt.datetime
+    date_from: dt.date
+    date_to: dt.date
+    summary: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    diff: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    """Against the previous version: visits added, moved, reassigned, cancelled."""
+
+
+class RosterVersionVisitRow(SQLModel, table=True):
+    __tablename__ = "roster_version_visit"
+
+    version: int = Field(foreign_key="roster_version.version", primary_key=True)
+    visit_id: str = Field(primary_key=True)
+    date: dt.date = Field(index=True)
+    window: str
+    start: dt.time
+    end: dt.time
+    school_id: str = Field(index=True)
+    contract_id: str
+    technician_id: str = Field(index=True)
+    kind: str
+    status: str = "planned"
+    """`planned` or `cancelled` (sent to calendars as a cancelled event)."""
+
+
+class RunLockRow(SQLModel, table=True):
+    """A named lock row: a batch run holds it so a second run is refused, on any database."""
+
+    __tablename__ = "run_lock"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    acquired_at: dt.datetime
+    expires_at: dt.datetime
+    """A crashed holder's lock may be taken over after this time."""
