@@ -25,7 +25,9 @@ demo: install
 	$(BIN)/scheduler demo --schools $(DEMO_SCHOOLS) --seed 7 $(DEMO)
 	$(BIN)/scheduler import $(DEMO)
 
+# The demo's history runs to Friday 2026-11-20; the plan covers the rest of the contract year.
 run: demo
+	$(BIN)/scheduler plan --from 2026-11-23 --to 2027-08-31 --time-limit $(PLAN_SECONDS)
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 # pytest exit code 5 means "no tests collected": that is a failure, not a pass.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import date
 from pathlib import Path
 
 from scheduler.services.dataset import load_book, open_database
+from scheduler.services.planning import stored_roster
 from tests.support import ROOT, free_port, stop, wait_for_http
 
 
@@ -25,6 +27,7 @@ def test_make_run_serves_the_app_on_the_demo(tmp_path: Path) -> None:
         finally:
             stop(proc)
     assert '<div id="root">' in page or "streamlit" in page.lower()
-    book = load_book(open_database(db_url))
-    assert len(book.schools) == 30
-    assert book.contracts, (tmp_path / "make.log").read_text()
+    engine = open_database(db_url)
+    assert len(load_book(engine).schools) == 30
+    planned = stored_roster(engine, date(2026, 11, 23), date(2027, 8, 31))
+    assert len(planned) > 100, (tmp_path / "make.log").read_text()

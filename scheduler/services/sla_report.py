@@ -258,7 +258,9 @@ def _first_callout(ticket: Ticket, callouts: list[_Callout], taken: set[str]) ->
 
 
 def _hours(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / 3600
+    """By instants: subtracting two datetimes of one zone counts wall-clock time, an hour
+    out across a change of the clocks."""
+    return (end.timestamp() - start.timestamp()) / 3600
 
 
 def emergency_arrivals(
