@@ -3,11 +3,13 @@
 An English school year has about 39 term weeks; a weekly contract owes 46.
 The seven extra visits must be seen from day one and spread early and
 evenly, not found in July. Per contract: the regular visits go in the weeks
-of its phase (first `owed` of them); the extras are chosen by a small
-dynamic programme over the weeks that minimises `behind_pace` (the objective's
-own term) plus an estimate of what each extra costs where it lands: the
-crowding it causes between its neighbours, and a day off the standing slot.
-A holiday week of an open site costs nothing and is taken first.
+of its phase whose standing day is visitable (the first `owed` of them); the
+rest are chosen by a small dynamic programme over the weeks that minimises
+`behind_pace` (the objective's own term) plus an estimate of what each
+visit costs where it lands: the crowding it causes between its neighbours,
+and irregularity when its week has no visit on the standing weekday. A
+phase week whose standing day is closed (a bank holiday Monday, an INSET
+day) is one such candidate, priced against a second visit in another week.
 
 The result is a list of *expected* visits per week: the week models treat
 the future ones as the plan around them, and each week's own ones as what
@@ -55,15 +57,6 @@ def _fixed_weeks(ix: InstanceIndex, c: int) -> set[int]:
     return {week(a.day) for a in ix.fixed_by_contract[c]}
 
 
-def _regular_day(ix: InstanceIndex, c: int, wk: int, wd: int) -> int | None:
-    """The standing weekday if visitable, else the visitable day nearest to it."""
-    days = [d for d in week_days(wk) if d in ix.visitable[c]]
-    if not days:
-        return None
-    target = day_of(wk, wd)
-    return min(days, key=lambda d: (abs(d - target), d))
-
-
 def _with_catch_ups(ix: InstanceIndex, c: int, slot: StandingSlot) -> list[Assignment]:
     contract = ix.instance.contracts[c]
     p = period_weeks(contract)
@@ -72,10 +65,9 @@ def _with_catch_ups(ix: InstanceIndex, c: int, slot: StandingSlot) -> list[Assig
     for wk in ix.contract_weeks[c]:
         if len(regular) == contract.owed:
             break
-        if wk % p == slot.phase and wk not in fixed_weeks:
-            day = _regular_day(ix, c, wk, slot.weekday)
-            if day is not None:
-                regular[wk] = day
+        day = day_of(wk, slot.weekday)
+        if wk % p == slot.phase and wk not in fixed_weeks and day in ix.visitable[c]:
+            regular[wk] = day
     extras = _choose_extras(ix, c, slot, regular, contract.owed - len(regular))
     visits = [Assignment(c, d, slot.window, slot.technician) for d in [*regular.values(), *extras]]
     return sorted(visits, key=lambda a: a.day)

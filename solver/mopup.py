@@ -42,8 +42,9 @@ def mop_up(
     slots = [s for c, n in missing.items() for s in _holes(ix, occ, c, n, standing.get(c), params)]
     if slots:
         todo = {c: n for c, n in missing.items() if any(s[0] == c for s in slots)}
+        wall = clock.slice(1.0, 0.0)
         place_with_model(
-            ix, occ, slots, todo, [], params, clock, budget, "mop-up", tally, on_progress
+            ix, occ, slots, todo, [], params, clock, budget, wall, "mop-up", tally, on_progress
         )
     return tally.stats()
 

@@ -43,8 +43,10 @@ from solver.weekly import Tally, plan_weeks
 
 __all__ = ["PhaseStats", "Progress", "SolveParams", "SolveResult", "solve"]
 
-STANDING_SHARE, WEEKS_SHARE, MOP_UP_SHARE = 0.30, 0.60, 0.05
-"""Shares of `time_limit` per phase; the rest is margin for building models and the greedy."""
+STANDING_SHARE, WEEKS_SHARE, MOP_UP_SHARE = 0.55, 0.20, 0.05
+"""Work budget per phase, as shares of `time_limit`. The standing slots decide most of the
+plan's quality and improve with every second; a week model mostly proves its optimum
+early. The rest of the time goes to the greedy, building models and evaluating."""
 STANDING_REGION_CONTRACTS = 400
 """Books beyond this many contracts get their standing slots region by region."""
 
@@ -121,7 +123,8 @@ def _exact(
     for slot, lit in vm.vars.lit.items():
         if slot not in vm.vars.pinned:
             vm.model.add_hint(lit, slot in hinted)
-    result = run(vm.model, params, clock, params.time_limit * 0.9, "exact", on_progress)
+    limit = params.time_limit * 0.9
+    result = run(vm.model, params, limit, clock.slice(1.0, 0.0), "exact", on_progress, clock=clock)
     tally = Tally("exact", 1, result.seconds, result.work, result.solutions)
     tally.statuses[result.status] += 1
     if not result.ok:
@@ -155,6 +158,7 @@ def _decomposed(
         params,
         clock,
         params.time_limit * WEEKS_SHARE,
+        params.time_limit * MOP_UP_SHARE,
         on_progress,
     )
     rest = mop_up(ix, occ, standing, params, clock, params.time_limit * MOP_UP_SHARE, on_progress)
@@ -174,11 +178,24 @@ def _standing(
     budget = params.time_limit * STANDING_SHARE
     tally = Tally("standing")
     slots: dict[int, StandingSlot] = {}
+    reserve = params.time_limit * (WEEKS_SHARE + MOP_UP_SHARE + 0.05)
+    left = len(cadenced)
     for i, region in enumerate(parts, start=1):
         name = "standing" + (f" region {i}/{len(parts)}" if len(parts) > 1 else "")
-        share = budget * len(region.contracts) / max(1, len(cadenced))
+        part = len(region.contracts) / max(1, len(cadenced))
+        wall = clock.slice(len(region.contracts) / max(1, left), reserve)
+        left -= len(region.contracts)
         out = solve_standing(
-            ix, region.contracts, region.technicians, hint, params, clock, share, name, on_progress
+            ix,
+            region.contracts,
+            region.technicians,
+            hint,
+            params,
+            clock,
+            budget * part,
+            wall,
+            name,
+            on_progress,
         )
         slots.update(out.slots)
         if out.run is not None:

@@ -55,6 +55,7 @@ def solve_standing(
     params: SolveParams,
     clock: Clock,
     budget: float,
+    wall: float,
     phase: str = "standing",
     on_progress: Callable[[Progress], None] | None = None,
 ) -> StandingResult:
@@ -85,7 +86,7 @@ def solve_standing(
     _capacity(ix, model, cands, r_count)
     objective += _pair_savings(ix, model, cands, hint, params, r_count, w)
     model.minimize(cp_model.LinearExpr.sum(objective))
-    result = run(model, params, clock, budget, phase, on_progress)
+    result = run(model, params, budget, wall, phase, on_progress, clock=clock, lns=True)
     if not result.ok:
         return StandingResult({c: s for c, s in hint.items() if c in cands}, result)
     chosen = {c: k.slot for c in todo for k in cands[c] if result.solver.boolean_value(k.lit)}

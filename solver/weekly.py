@@ -77,9 +77,11 @@ def plan_weeks(
     params: SolveParams,
     clock: Clock,
     budget: float,
+    reserve: float,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> PhaseStats:
-    """Place the expected visits week by week into `occ` (which starts with the fixed visits)."""
+    """Place the expected visits week by week into `occ` (which starts with the fixed visits),
+    leaving `reserve` wall seconds for what comes after."""
     tally = Tally("weeks")
     future: dict[int, list[Assignment]] = defaultdict(list)
     for visits in expected.values():
@@ -110,9 +112,21 @@ def plan_weeks(
             if not slots:
                 continue
             name = f"week {i}/{len(weeks)}" + (f" region {r + 1}" if r else "")
-            share = shares[wk] * sum(todo.values()) / max(1, sum(free.values()))
+            part = sum(todo.values()) / max(1, sum(free.values()))
+            wall = clock.slice(part / (len(weeks) - i + 1), reserve)
             place_with_model(
-                ix, occ, slots, todo, later, params, clock, share, name, tally, on_progress
+                ix,
+                occ,
+                slots,
+                todo,
+                later,
+                params,
+                clock,
+                shares[wk] * part,
+                wall,
+                name,
+                tally,
+                on_progress,
             )
     return tally.stats()
 
@@ -188,6 +202,7 @@ def place_with_model(
     params: SolveParams,
     clock: Clock,
     budget: float,
+    wall: float,
     phase: str,
     tally: Tally,
     on_progress: Callable[[Progress], None] | None,
@@ -204,7 +219,7 @@ def place_with_model(
     for slot, lit in vm.vars.lit.items():
         if slot not in vm.vars.pinned:
             vm.model.add_hint(lit, slot in hinted)
-    result = run(vm.model, params, clock, budget, phase, on_progress)
+    result = run(vm.model, params, budget, wall, phase, on_progress, clock=clock)
     tally.subproblems += 1
     tally.seconds += result.seconds
     tally.work += result.work

@@ -12,6 +12,7 @@ import time
 from datetime import date, timedelta
 from datetime import time as clock
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,7 +93,7 @@ def planned(day: str, kind: VisitKind = VisitKind.SCHEDULED, visit_id: str = "",
                         contract_id, "T1", kind)  # fmt: skip
 
 
-def row(scenario: Scenario, plan: list[PlannedVisit], as_of: str, **options: int) -> dict:
+def row(scenario: Scenario, plan: list[PlannedVisit], as_of: str, **options: int) -> dict[str, Any]:
     (found,) = balances(scenario, plan, D(as_of), **options).to_dict("records")
     return found
 
@@ -287,7 +288,7 @@ def _simple_plan(scenario: Scenario, as_of: date) -> list[PlannedVisit]:
     return plan
 
 
-def _reconciles(frame_rows: list[dict]) -> None:
+def _reconciles(frame_rows: list[dict[str, Any]]) -> None:
     for found in frame_rows:
         consumed = sum(found[status.value] for status in CONSUMING_STATUSES)
         assert found["bought"] == consumed + found["planned"] + found["owed"], found

@@ -4,7 +4,7 @@ paid for, and how far through are we?", answered the same on every screen and fi
 Counting follows `scheduler.contracts` (what is bought, what history consumes); the rules
 added here are the ones that also need the plan and the calendar: what counts as
 planned, what is owed, and when the owed visits are at risk. History and plan are read
-once for the whole book, so a national book of 5,000 contracts answers in about a second.
+once for the whole book: 5,000 contracts with 200,000 history visits take about 1.2 s.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ BURNDOWN_COLUMNS: tuple[str, ...] = (
 """Per week (Monday): records and plan visits that week, then the running lines a chart draws."""
 
 DEFAULT_PACE_TOLERANCE = 2
-"""Visits the plan may trail the even pace before a contract is flagged: a week or two of
-slack for a weekly contract, so a half-term does not raise alarms."""
+"""Visits the plan may trail the even pace before a contract is flagged: a weekly contract
+may lose two weeks (a sick technician, a snow day) and catch up without alarming anyone."""
 
 
 # --------------------------------------------------------------------------- the rules
@@ -310,12 +310,19 @@ def balances_csv_text(frame: pd.DataFrame) -> str:
     return buffer.getvalue()
 
 
-def write_balances_csv(engine: Engine, as_of: date, out: str | Path) -> pd.DataFrame:
-    """`scheduler balances --as-of DATE --out balances.csv`: the stored book and plan."""
+def write_balances_csv(
+    engine: Engine,
+    as_of: date,
+    out: str | Path,
+    *,
+    pace_tolerance: int = DEFAULT_PACE_TOLERANCE,
+) -> pd.DataFrame:
+    """`scheduler balances --as-of DATE --out balances.csv`: the stored book and plan, read in
+    one transaction so the plan and the history it is matched against agree."""
     with session_scope(engine) as session:
         scenario = load_scenario(session)
         plan = load_plan(session)
-    frame = balances(scenario, plan, as_of)
+    frame = balances(scenario, plan, as_of, pace_tolerance=pace_tolerance)
     Path(out).write_text(balances_csv_text(frame), encoding="utf-8")
     return frame
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
@@ -363,7 +363,19 @@ def build_problem(
     )
 
 
-def _to_rows(problem: _Problem, scenario: Scenario, result: SolveResult) -> list[PlannedVisit]:
+def placed_rows(
+    problem: _Problem,
+    scenario: Scenario,
+    result: SolveResult,
+    *,
+    hint: Sequence[PlannedVisit] = (),
+    reserved: Collection[str] = (),
+) -> list[PlannedVisit]:
+    """The solver's assignments as roster rows, each keeping the id of the hint visit it continues.
+
+    `reserved` holds ids a new visit must not take: visits kept outside the
+    re-planned rows and history records (balances match records to visits by id).
+    """
     windows = problem.instance.windows
     rows = []
     for a in result.assignments:
@@ -372,7 +384,7 @@ def _to_rows(problem: _Problem, scenario: Scenario, result: SolveResult) -> list
         window = scenario.window(contract.window_family, windows[a.window].name)
         rows.append(
             PlannedVisit(
-                visit_id=f"V-{contract.contract_id}-{day:%Y%m%d}",
+                visit_id="",
                 date=day,
                 window=window.name,
                 start=window.start,
@@ -383,7 +395,72 @@ def _to_rows(problem: _Problem, scenario: Scenario, result: SolveResult) -> list
                 kind=VisitKind.MAKE_UP if a.kind == "make_up" else VisitKind.SCHEDULED,
             )
         )
+    return keep_visit_ids(rows, hint, reserved)
+
+
+def keep_visit_ids(
+    placed: Sequence[PlannedVisit], hint: Sequence[PlannedVisit], reserved: Collection[str] = ()
+) -> list[PlannedVisit]:
+    """A visit keeps its `visit_id` when a re-plan moves it, so roster.csv, calendars and the
+    audit trail can follow it.
+
+    Each placed visit continues a hint visit of the same contract: the one on
+    the same day first, then the nearest day. Visits that continue none are
+    new: `V-<contract>-<YYYYMMDD>`, suffixed `-2`, `-3`... when that id is taken.
+    """
+    by_contract: dict[str, list[PlannedVisit]] = {}
+    for visit in hint:
+        by_contract.setdefault(visit.contract_id, []).append(visit)
+    ids: dict[int, str] = {}
+    placed_by_contract: dict[str, list[int]] = {}
+    for n, visit in enumerate(placed):
+        placed_by_contract.setdefault(visit.contract_id, []).append(n)
+    for contract_id, indices in placed_by_contract.items():
+        ids.update(_match_nearest(placed, indices, by_contract.get(contract_id, [])))
+    taken = set(reserved) | set(ids.values())
+    rows = []
+    for n, visit in enumerate(placed):
+        visit_id = ids.get(n)
+        if visit_id is None:
+            visit_id = _fresh_id(visit, taken)
+            taken.add(visit_id)
+        rows.append(dataclasses.replace(visit, visit_id=visit_id))
     return rows
+
+
+def _match_nearest(
+    placed: Sequence[PlannedVisit], indices: Sequence[int], hint: Sequence[PlannedVisit]
+) -> dict[int, str]:
+    """Placed index -> hint id: same day first, then the closest pair left, earliest first."""
+    matched: dict[int, str] = {}
+    free_hint = sorted(hint, key=lambda v: (v.date, v.visit_id))
+    same_day = {v.date: v for v in free_hint}
+    for n in indices:
+        twin = same_day.pop(placed[n].date, None)
+        if twin is not None:
+            matched[n] = twin.visit_id
+    left_hint = [v for v in free_hint if v.visit_id not in matched.values()]
+    left_placed = [n for n in indices if n not in matched]
+    pairs = sorted(
+        (abs((placed[n].date - v.date).days), v.date, placed[n].date, v.visit_id, n)
+        for n in left_placed
+        for v in left_hint
+    )
+    used: set[str] = set()
+    for _, _, _, visit_id, n in pairs:
+        if n not in matched and visit_id not in used:
+            matched[n] = visit_id
+            used.add(visit_id)
+    return matched
+
+
+def _fresh_id(visit: PlannedVisit, taken: set[str]) -> str:
+    base = f"V-{visit.contract_id}-{visit.date:%Y%m%d}"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
 
 
 def plan(
@@ -402,7 +479,11 @@ def plan(
         scenario, date_from, date_to, calendar=calendar, travel=travel, existing=existing
     )
     result = solve(problem.instance, params, on_progress)
-    placed = _to_rows(problem, scenario, result)
+    hint = [v for v in existing if date_from <= v.date <= date_to and not v.locked]
+    hint_ids = {v.visit_id for v in hint}
+    reserved = {v.visit_id for v in existing if v.visit_id not in hint_ids}
+    reserved.update(record.visit_id for record in scenario.history)
+    placed = placed_rows(problem, scenario, result, hint=hint, reserved=reserved)
     roster = sorted(
         [*problem.dedicated_rows, *problem.fixed_rows, *placed],
         key=lambda v: (v.date, v.technician_id, v.start, v.visit_id),

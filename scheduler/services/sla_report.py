@@ -307,23 +307,32 @@ def emergency_arrivals(
 # --------------------------------------------------------------------------- sla.csv
 
 
-def _cell(value: object) -> str:
-    """The format's spelling: `YYYY-MM-DDTHH:MM` local times, true/false, empty for none."""
-    if value is None or value is pd.NaT or value is pd.NA:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
-    return str(value)
+_FLAGS = {True: "true", False: "false"}
+
+
+def _time_texts(values: pd.Series) -> list[str]:
+    """`YYYY-MM-DDTHH:MM` in London, empty for none: numpy's minute-precision text, a whole
+    column at once, as 400,000 timestamps formatted one by one take seconds."""
+    local = values.dt.tz_convert(LONDON.key).dt.tz_localize(None).to_numpy("datetime64[m]")
+    return ["" if text == "NaT" else text for text in local.astype(str).tolist()]
+
+
+def _flag_texts(values: pd.Series) -> list[str]:
+    return ["" if value is pd.NA else _FLAGS[value] for value in values.astype(object).tolist()]
 
 
 def sla_csv_text(rows: pd.DataFrame) -> str:
+    """The format's spelling: London times, true/false, empty for none."""
+    columns = [
+        _time_texts(rows[column]) if column in _TIME_COLUMNS
+        else _flag_texts(rows[column]) if column in _MET_COLUMNS
+        else rows[column].astype(str).tolist()
+        for column in SLA_COLUMNS
+    ]  # fmt: skip
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(SLA_COLUMNS)
-    for record in rows.loc[:, list(SLA_COLUMNS)].astype(object).itertuples(index=False):
-        writer.writerow([_cell(value) for value in record])
+    writer.writerows(zip(*columns, strict=True))
     return buffer.getvalue()
 
 
