@@ -9,9 +9,21 @@ export -> import -> export is byte-identical and exports diff cleanly.
 Reading works column by column and parses each distinct cell text once: a national
 book has hundreds of thousands of history rows but only a few hundred distinct dates.
 
-Extension (documented here and in the README): a history row without a
-`visit_id` gets a stable one, `<contract_id>-<YYYYMMDD>-<window>`, because the
-database and the app address history visits by id.
+Extensions (documented here and in the README), each backwards compatible:
+
+- A history row without a `visit_id` gets a stable one,
+  `<contract_id>-<YYYYMMDD>-<window>`, because the database and the app address
+  history visits by id.
+- sla.toml policies are validated by `scheduler.sla` (one definition of a policy:
+  own priority labels, `response`/`resolution` with units, time zones, clocks,
+  impact x urgency matrices). Keys a policy leaves out are written with the
+  standard policy's values, except `response_hours`/`resolution_hours` beside a
+  `response`/`resolution` of the policy's own.
+- tickets.csv `priority` may be any priority the ticket's governing policy knows
+  (its own labels or the spec's names of the same rank); optional `impact` and
+  `urgency` columns give the priority through the policy's matrix when `priority`
+  is empty (the `priority` column may then be left out). They are read, not kept:
+  the domain ticket holds the derived priority, which is what an export writes.
 """
 
 from __future__ import annotations
@@ -33,6 +45,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import pandas as pd
 import tomli_w
 
+from scheduler import sla
 from scheduler.domain import (
     CONSUMING_STATUSES,
     DAY_WINDOW,
@@ -76,9 +89,12 @@ TICKETS = "tickets.csv"
 TRAVEL = "travel.csv"
 WINDOWS = "windows.csv"
 SETTINGS = "settings.toml"
-SLA = "sla.toml"
+SLA = sla.SLA_FILE
 
-DEFAULT_POLICY = "standard"
+IMPACT, URGENCY = "impact", "urgency"
+"""tickets.csv's optional columns that give the priority through the policy's matrix."""
+
+DEFAULT_POLICY = sla.STANDARD
 DEFAULT_FAMILY = "3h"
 """The domain's default window family of a contract that states none (not a scheduled one)."""
 WORKING_DAYS = WEEKDAY_NAMES[:5]
@@ -201,11 +217,6 @@ def one_of(enum: type[E]) -> Callable[[str], E]:
     return parse
 
 
-def parse_priority(text: str) -> str:
-    """The domain keeps a ticket's priority as plain text."""
-    return Priority(text).value
-
-
 @dataclass(frozen=True, slots=True)
 class Cell(Generic[T]):
     """How to read one kind of cell, and what to tell the user when it does not fit."""
@@ -240,7 +251,8 @@ PAUSES = Cell(
     "a ;-list of START/END, each YYYY-MM-DDTHH:MM",
     tuple[tuple[datetime, datetime], ...](),
 )
-PRIORITY = Cell(parse_priority, "one of " + ", ".join(p.value for p in Priority), "")
+LABEL = Cell(str, "a priority of the ticket's SLA policy", "")
+"""Any text: which labels exist depends on the policy governing the ticket (a cross-file rule)."""
 NATION = _enum_cell(Nation)
 GRADE = _enum_cell(Grade)
 PACKAGE = _enum_cell(Package)
@@ -380,6 +392,8 @@ class Sheet(Generic[T]):
     cells: Callable[[T], list[str]]
     key: Callable[[T], tuple[Any, ...]]
     mandatory: bool = False
+    extra: tuple[str, ...] = ()
+    """Columns read for the cross-file rules only: not attributes, never written."""
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -454,13 +468,13 @@ SHEETS: tuple[Sheet[Any], ...] = (
     ),
     Sheet(
         TICKETS, "tickets", Ticket,
-        (need("ticket_id", ID), need("school_id", ID), need("priority", PRIORITY),
+        (need("ticket_id", ID), need("school_id", ID), may("priority", LABEL, ""),
          need("opened_at", DATETIME), may("responded_at", DATETIME, None),
          may("resolved_at", DATETIME, None), may("pauses", PAUSES, ()),
          may("emergency", BOOL, False)),
         ("ticket_id", "school_id", "priority", "opened_at", "responded_at", "resolved_at",
          "pauses", "emergency"),
-        _ticket_cells, lambda t: (t.ticket_id,),
+        _ticket_cells, lambda t: (t.ticket_id,), extra=(IMPACT, URGENCY),
     ),
     Sheet(
         TRAVEL, "travel", TravelTime,
@@ -564,7 +578,8 @@ def _load_table(folder: Path, sheet: Sheet[Any], problems: list[Problem]) -> Tab
         numbers = [numbers[i] for i in keep]
         columns = [[column[i] for i in keep] for column in columns]
     cells = {name: column for name, column in zip(header, columns, strict=True)}
-    return Table(sheet.file, numbers, {c: cells[c] for c in sheet.columns if c in cells})
+    known = (*sheet.columns, *sheet.extra)
+    return Table(sheet.file, numbers, {c: cells[c] for c in known if c in cells})
 
 
 def _blank_rows(columns: list[list[str]]) -> set[int]:
@@ -581,9 +596,9 @@ def _header_ok(sheet: Sheet[Any], header: list[str], problems: list[Problem]) ->
     for name in sheet.required:
         if name not in header:
             problems.append(Problem(sheet.file, None, name, "", f"a column {name} (required)"))
-    known = ", ".join(sheet.columns)
+    known = ", ".join((*sheet.columns, *sheet.extra))
     for name in header:
-        if name and name not in sheet.columns:
+        if name and name not in sheet.columns and name not in sheet.extra:
             problems.append(
                 Problem(sheet.file, None, name, name, f"one of {known}", severity="warning")
             )
@@ -816,72 +831,24 @@ def _read_settings(path: Path, problems: list[Problem]) -> Settings:
     return settings
 
 
-def _default_policy_table() -> dict[str, Any]:
-    return {
-        "hours": "Mon-Fri 08:00-16:30",
-        "response_hours": {"urgent": 1, "high": 2, "medium": 4, "low": 8},
-        "resolution_hours": {"urgent": 8, "high": 16, "medium": 40, "low": 80},
-        "target": 0.95,
-    }
-
-
-def parse_working_hours(text: str) -> str:
-    """`Mon-Fri 08:00-16:30` or `Mon-Fri 08:00-12:00,13:00-17:00`: day ranges, then spans."""
-    days, _, spans = text.strip().partition(" ")
-    for group in days.split(","):
-        first, dash, last = group.partition("-")
-        if WEEKDAY_NAMES.index(first) > WEEKDAY_NAMES.index(last if dash else first):
-            raise ValueError(text)
-    for span in spans.split(","):
-        start, dash, end = span.strip().partition("-")
-        if not dash or parse_time(start) >= parse_time(end):
-            raise ValueError(text)
-    return text
-
-
-def _as_hours_by_priority(value: object) -> dict[str, Any]:
-    if not isinstance(value, dict) or set(value) != {p.value for p in Priority}:
-        raise ValueError(value)
-    for hours in value.values():
-        _as_positive(hours)
-    return value
-
-
-def _as_target(value: object) -> float:
-    number = _as_number(value)
-    if not 0 < number <= 1:
-        raise ValueError(value)
-    return number
-
-
-_POLICY_CHECKS: dict[str, tuple[Callable[[Any], object], str]] = {
-    "hours": (
-        lambda v: parse_working_hours(_as_string(v)),
-        'working time like "Mon-Fri 08:00-16:30" or "Mon-Fri 08:00-12:00,13:00-17:00"',
-    ),
-    "response_hours": (_as_hours_by_priority, "hours above 0 for urgent, high, medium, low"),
-    "resolution_hours": (_as_hours_by_priority, "hours above 0 for urgent, high, medium, low"),
-    "target": (_as_target, "a number above 0, at most 1"),
-}
-
-
-def _policy_table(table: dict[str, Any], path: str, toml: TomlReader) -> dict[str, Any]:
-    """Known keys are checked and default to the standard policy's; others are kept as they
-    are, so a provider's extensions survive a round trip."""
+def _policy_table(table: dict[str, Any]) -> dict[str, Any]:
+    """Keys the policy leaves out take the standard policy's values, so an export states the
+    whole policy; not `response_hours`/`resolution_hours` beside the policy's own `response`/
+    `resolution`, which they would contradict. Other keys are kept as they are, so a
+    provider's extensions survive a round trip."""
     result = copy.deepcopy(table)
-    for key, default in _default_policy_table().items():
-        if key in table:
-            check, expected = _POLICY_CHECKS[key]
-            toml.get(table, f"{path}.{key}", check, expected, None)
-        else:
-            result[key] = default
+    for key, default in sla.STANDARD_TABLE.items():
+        own_form = key.removesuffix("_hours") if key.endswith("_hours") else None
+        if key not in table and own_form not in table:
+            result[key] = copy.deepcopy(default)
     return result
 
 
 def _read_sla(path: Path, problems: list[Problem]) -> list[SlaPolicy] | None:
     """None when sla.toml is unreadable, so references to its policies are not checked.
-    The standard policy always exists: contracts and tickets fall back to it."""
-    policies = {DEFAULT_POLICY: SlaPolicy(DEFAULT_POLICY, _default_policy_table())}
+    The standard policy always exists: contracts and tickets fall back to it. Every
+    policy is checked by `sla.policy_problems`, the one definition of a valid policy."""
+    policies = {DEFAULT_POLICY: SlaPolicy(DEFAULT_POLICY, copy.deepcopy(dict(sla.STANDARD_TABLE)))}
     before = len(problems)
     doc = _load_toml(path, problems) or {}
     if len(problems) > before:
@@ -890,10 +857,22 @@ def _read_sla(path: Path, problems: list[Problem]) -> list[SlaPolicy] | None:
     toml.warn_unknown(doc, "", ("policy",))
     for name, table in toml.table(doc, "policy").items():
         if isinstance(table, dict):
-            policies[name] = SlaPolicy(name, _policy_table(table, f"policy.{name}", toml))
+            policies[name] = SlaPolicy(name, _policy_table(table))
         else:
             toml.fail(f"policy.{name}", table, f"a table [policy.{name}]")
+    problems.extend(sla.policy_problems(policies.values()))
     return [policies[name] for name in sorted(policies)]
+
+
+def _usable_policies(policies: list[SlaPolicy] | None) -> dict[str, sla.Policy]:
+    """The policies without errors (those with errors are already reported), by name."""
+    usable: dict[str, sla.Policy] = {}
+    for policy in policies or ():
+        try:
+            usable[policy.name] = sla.parse_policy(policy)
+        except InputError:
+            continue
+    return usable
 
 
 # --------------------------------------------------------------------------- cross-row rules
@@ -915,6 +894,8 @@ class Book:
     tickets: Rows[Ticket]
     travel: Rows[TravelTime]
     policies: list[SlaPolicy] | None
+    usable_policies: dict[str, sla.Policy]
+    """The policies that parse, by name: those that time tickets."""
 
     def ids(self, file: str, column: str) -> set[str] | None:
         """Every value of a column, bad rows included; None when the file or column is
@@ -1202,6 +1183,129 @@ def pauses_do_not_overlap(book: Book) -> Iterator[Problem]:
                 )  # fmt: skip
 
 
+class _GoverningPolicies:
+    """The policy timing each ticket, as the SLA report finds it (`sla.governing_contract`):
+    None where it cannot be told because that is already an error (an unknown school, a
+    contract row, period or policy in error, sla.toml unreadable), so it is not reported
+    twice."""
+
+    def __init__(self, book: Book) -> None:
+        self.usable = book.usable_policies
+        self.readable = book.policies is not None
+        self.schools = book.ids(SCHOOLS, "school_id")
+        good = {number for number, _ in book.contracts}
+        self.broken = {
+            school
+            for number, school in book.tables[CONTRACTS].records("school_id")
+            if number not in good
+        } | {contract.school_id for _, contract in book.contracts if _period(contract) is None}
+        self.contracts: dict[str, list[Contract]] = {}
+        for _, contract in book.contracts:
+            self.contracts.setdefault(contract.school_id, []).append(contract)
+        self.single: dict[str, str] = {}
+        """A school whose contracts all name one policy needs no governing contract."""
+        for school, contracts in self.contracts.items():
+            names = {contract.sla_policy for contract in contracts}
+            if len(names) == 1:
+                self.single[school] = names.pop()
+
+    def of(self, ticket: Ticket) -> sla.Policy | None:
+        school = ticket.school_id
+        if not self.readable or school in self.broken:
+            return None
+        if self.schools is not None and school not in self.schools:
+            return None
+        name = self.single.get(school)
+        if name is None:
+            governing = sla.governing_contract(ticket.opened_at, self.contracts.get(school, ()))
+            name = DEFAULT_POLICY if governing is None else governing.sla_policy
+        return self.usable.get(name)
+
+
+def _missing_priority_columns(table: Table) -> bool:
+    return (
+        bool(table.cells)
+        and "priority" not in table.cells
+        and not (IMPACT in table.cells and URGENCY in table.cells)
+    )
+
+
+def _settle_priorities(book: Book, problems: list[Problem]) -> Rows[Ticket]:
+    """Each ticket's priority as its governing policy knows it: a given `priority` must be
+    one of the policy's (its labels or the spec's names of their ranks); an empty one is
+    derived from `impact` and `urgency` through the policy's matrix."""
+    table = book.tables[TICKETS]
+    if _missing_priority_columns(table):
+        expected = "a column priority (required), or columns impact and urgency"
+        problems.append(Problem(TICKETS, None, "priority", "", expected))
+        return book.tickets
+    policies = _GoverningPolicies(book)
+    matrix_cells: dict[int, tuple[str, str]] | None = None
+    settled: Rows[Ticket] = []
+    for number, ticket in book.tickets:
+        policy = policies.of(ticket)
+        if ticket.priority:
+            if policy is not None and ticket.priority not in policy.ranks:
+                expected = policy.expected_priority()
+                problems.append(Problem(TICKETS, number, "priority", ticket.priority, expected))
+        else:
+            if matrix_cells is None:
+                records = table.records(IMPACT, URGENCY)
+                matrix_cells = {n: (impact, urgency) for n, impact, urgency in records}
+            impact, urgency = matrix_cells.get(number, ("", ""))
+            found = _derived_priority(number, impact, urgency, policy, problems)
+            if found is not None:
+                ticket = replace(ticket, priority=found)
+        settled.append((number, ticket))
+    return settled
+
+
+def _derived_priority(
+    number: int, impact: str, urgency: str, policy: sla.Policy | None, problems: list[Problem]
+) -> str | None:
+    """The label `policy.priority_for(impact, urgency)` gives a ticket with an empty
+    priority; None, with the reason reported, when it gives none. Without the policy (None:
+    already an error elsewhere) only empty cells are reported."""
+
+    def refuse(column: str, value: str, expected: str) -> None:
+        problems.append(Problem(TICKETS, number, column, value, expected))
+
+    if policy is not None and not policy.matrix:
+        why = f": policy {policy.name} has no impact x urgency matrix" if impact or urgency else ""
+        refuse("priority", "", f"{policy.expected_priority()} (required{why})")
+        return None
+    if not (impact or urgency):
+        what = "a priority" if policy is None else policy.expected_priority()
+        refuse("priority", "", f"{what}, or impact and urgency (required)")
+        return None
+    rows = {} if policy is None else _matrix_rows(policy)
+    if not impact or (policy is not None and impact not in rows):
+        expected = _from_matrix("an impact", policy, rows)
+        refuse(IMPACT, impact, expected if impact else f"{expected} (required with urgency)")
+    urgencies = rows.get(impact) or dict.fromkeys(u for row in rows.values() for u in row)
+    if not urgency or (policy is not None and impact in rows and urgency not in urgencies):
+        what = f"an urgency for impact {impact}" if impact in rows else "an urgency"
+        expected = _from_matrix(what, policy, urgencies)
+        refuse(URGENCY, urgency, expected if urgency else f"{expected} (required with impact)")
+    if policy is None or (impact, urgency) not in policy.matrix:
+        return None
+    return policy.priority_for(impact, urgency)
+
+
+def _matrix_rows(policy: sla.Policy) -> dict[str, dict[str, str]]:
+    """impact -> urgency -> label, in sla.toml's order."""
+    rows: dict[str, dict[str, str]] = {}
+    for (impact, urgency), label in policy.matrix.items():
+        rows.setdefault(impact, {})[urgency] = label
+    return rows
+
+
+def _from_matrix(what: str, policy: sla.Policy | None, names: Iterable[str]) -> str:
+    if policy is None:
+        return what
+    return f"{what} of policy {policy.name}'s matrix: {', '.join(names)}"
+
+
 RULES: tuple[Rule, ...] = (
     ids_are_unique,
     references_exist,
@@ -1242,7 +1346,9 @@ def read_scenario(folder: Path) -> tuple[Scenario, list[Problem]]:
         sheet.attr: _parse_sheet(sheet, tables[sheet.file], problems) for sheet in SHEETS
     }
     parsed["history"] = _name_unnamed_visits(parsed["history"])
-    book = Book(tables=tables, policies=policies, **parsed)
+    usable = _usable_policies(policies)
+    book = Book(tables=tables, policies=policies, usable_policies=usable, **parsed)
+    parsed["tickets"] = book.tickets = _settle_priorities(book, problems)
     for rule in RULES:
         problems.extend(rule(book))
     problems.sort(key=lambda p: (FILE_ORDER.get(p.file, -1), p.row or 0, p.column or ""))
@@ -1299,7 +1405,7 @@ def _settings_document(settings: Settings) -> dict[str, Any]:
 
 def _sla_document(policies: list[SlaPolicy]) -> dict[str, Any]:
     """The standard policy is always written, as the reader always supplies it."""
-    tables = {DEFAULT_POLICY: _default_policy_table()} | {p.name: p.table for p in policies}
+    tables = {DEFAULT_POLICY: dict(sla.STANDARD_TABLE)} | {p.name: p.table for p in policies}
     return {"policy": _sorted_keys(tables)}
 
 

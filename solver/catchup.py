@@ -2,135 +2,188 @@
 
 An English school year has about 39 term weeks; a weekly contract owes 46.
 The seven extra visits must be seen from day one and spread early and
-evenly, not found in July. Per contract: the regular visits go in the weeks
-of its phase whose standing day is visitable (the first `owed` of them); the
-rest are chosen by a small dynamic programme over the weeks that minimises
-`behind_pace` (the objective's own term) plus an estimate of what each
-visit costs where it lands: the crowding it causes between its neighbours,
-and irregularity when its week has no visit on the standing weekday. A
-phase week whose standing day is closed (a bank holiday Monday, an INSET
-day) is one such candidate, priced against a second visit in another week.
+evenly, not found in July. Per contract, a small dynamic programme over its
+weeks chooses how many visits each week gets (0, 1 or 2) so that exactly
+`owed` are placed, minimising `behind_pace` (the objective's own term) plus
+an estimate of what each visit costs where it lands:
+- the week's first visit on the standing slot costs nothing when the slot
+  will be there (day visitable, technician available, no other contract of
+  the template in that window that week); another technician free in that
+  window costs `discontinuity`; otherwise, or on another weekday, the week
+  is `irregular`;
+- a second visit in a week costs the crowding it causes.
+So a week whose standing day is closed (a bank holiday, an INSET day) or
+whose slot is taken is skipped when a double elsewhere is cheaper, a
+fortnightly contract catches up in an off week when its slot is free then,
+and a holiday week of an open site is taken first.
 
-The result is a list of *expected* visits per week: the week models treat
-the future ones as the plan around them, and each week's own ones as what
+The result is a list of *expected* visits per contract: the week models
+treat the future ones as the plan around them, and each week's own as what
 that week must place.
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from solver.cadence import day_of, period_weeks, week_days
 from solver.evaluate import crowding_limit, pace_targets
 from solver.index import InstanceIndex
-from solver.instance import Assignment, week, weekday
+from solver.instance import Assignment, weekday
 from solver.objective import weights
-from solver.template import StandingSlot
-
-MAX_EXTRAS_PER_WEEK = 2
+from solver.template import StandingSlot, Template
 
 
 @dataclass(frozen=True)
-class _Option:
-    """Where an extra visit in a given week would go, and its estimated cost."""
+class _Week:
+    """The cheapest first and second visit a week can take, as (cost, day)."""
 
-    day: int
-    cost: int
+    first: tuple[int, int] | None
+    second: tuple[int, int] | None
 
 
 def expected_visits(
     ix: InstanceIndex, standing: dict[int, StandingSlot], contracts: list[int]
 ) -> dict[int, list[Assignment]]:
     """Per contract, its expected visits (dates, standing window and technician), by date."""
-    out: dict[int, list[Assignment]] = {}
-    for c in contracts:
-        slot = standing.get(c)
-        if slot is None:
-            out[c] = _spread(ix, c)
-        else:
-            out[c] = _with_catch_ups(ix, c, slot)
-    return out
+    template = Template(ix)
+    for c, slot in standing.items():
+        template.add(c, slot)
+    return {
+        c: _spread(ix, c) if c not in standing else _schedule(ix, template, c, standing[c])
+        for c in contracts
+    }
 
 
-def _fixed_weeks(ix: InstanceIndex, c: int) -> set[int]:
-    return {week(a.day) for a in ix.fixed_by_contract[c]}
-
-
-def _with_catch_ups(ix: InstanceIndex, c: int, slot: StandingSlot) -> list[Assignment]:
+def _schedule(
+    ix: InstanceIndex, template: Template, c: int, slot: StandingSlot
+) -> list[Assignment]:
     contract = ix.instance.contracts[c]
-    p = period_weeks(contract)
-    fixed_weeks = _fixed_weeks(ix, c)
-    regular: dict[int, int] = {}
-    for wk in ix.contract_weeks[c]:
-        if len(regular) == contract.owed:
-            break
-        day = day_of(wk, slot.weekday)
-        if wk % p == slot.phase and wk not in fixed_weeks and day in ix.visitable[c]:
-            regular[wk] = day
-    extras = _choose_extras(ix, c, slot, regular, contract.owed - len(regular))
-    visits = [Assignment(c, d, slot.window, slot.technician) for d in [*regular.values(), *extras]]
-    return sorted(visits, key=lambda a: a.day)
-
-
-def _choose_extras(
-    ix: InstanceIndex, c: int, slot: StandingSlot, regular: dict[int, int], count: int
-) -> list[int]:
-    """Days of `count` extra visits minimising behind_pace + estimated crowding and irregularity."""
-    if count <= 0:
-        return []
     w = weights(ix.instance.weights)
-    known = sorted([*regular.values(), *(a.day for a in ix.fixed_by_contract[c])])
-    targets = pace_targets(ix, c)
-    options = [_extra_options(ix, c, slot, wk, regular, known, w) for wk in ix.contract_weeks[c]]
-    inf = float("inf")
-    # best[e] = (cost, choices) after the weeks seen so far with e extras placed
-    best: list[tuple[float, tuple[int, ...]]] = [(0.0, ())] + [(inf, ())] * count
-    for k, (end, due) in enumerate(targets):
-        base = bisect.bisect_right(known, end)
-        nxt: list[tuple[float, tuple[int, ...]]] = [(inf, ())] * (count + 1)
-        for e, (cost, picks) in enumerate(best):
-            if cost == inf:
-                continue
-            for n in range(min(len(options[k]), count - e) + 1):
-                added = sum(o.cost for o in options[k][:n])
-                behind = max(0, due - (base + e + n)) * w["behind_pace"]
-                total = cost + added + behind
-                if total < nxt[e + n][0]:
-                    nxt[e + n] = (total, picks + tuple(o.day for o in options[k][:n]))
-        best = nxt
-    reachable = [e for e in range(count + 1) if best[e][0] < inf]
-    return list(best[max(reachable)][1])
+    p = period_weeks(contract)
+    fixed_days = sorted(a.day for a in ix.fixed_by_contract[c])
+    known = sorted(
+        {day_of(wk, slot.weekday) for wk in ix.contract_weeks[c] if wk % p == slot.phase}
+        & ix.visitable[c]
+        | set(fixed_days)
+    )
+    weeks = [
+        _options(ix, template, c, slot, wk, known, fixed_days, w) for wk in ix.contract_weeks[c]
+    ]
+    days = _choose(ix, c, weeks, fixed_days, contract.owed, w["behind_pace"])
+    return [Assignment(c, d, slot.window, slot.technician) for d in sorted(days)]
 
 
-def _extra_options(
+def _options(
     ix: InstanceIndex,
+    template: Template,
     c: int,
     slot: StandingSlot,
     wk: int,
-    regular: dict[int, int],
     known: list[int],
+    fixed_days: list[int],
     w: dict[str, int],
-) -> list[_Option]:
-    """Up to two days for extra visits in week `wk`, cheapest first."""
+) -> _Week:
     limit = crowding_limit(ix.instance.contracts[c])
-    taken = set(known)
-    days = [d for d in week_days(wk) if d in ix.visitable[c] and d not in taken]
-    priced = []
-    for d in days:
-        i = bisect.bisect_left(known, d)
-        before = known[i - 1] if i > 0 else None
-        after = known[i] if i < len(known) else None
-        crowd = _crowd(before, d, limit) + _crowd(d, after, limit) - _crowd(before, after, limit)
-        # A week without its regular visit is regular only if the extra keeps the standing day.
-        irregular = wk not in regular and weekday(d) != slot.weekday
-        priced.append(_Option(d, crowd * w["crowding"] + w["irregular"] * irregular))
-    priced.sort(key=lambda o: (o.cost, o.day))
-    return priced[:MAX_EXTRAS_PER_WEEK]
+    days = [d for d in week_days(wk) if d in ix.visitable[c] and d not in fixed_days]
+    if any(d in week_days(wk) for d in fixed_days):
+        first = None  # a fixed visit already makes the week visited
+        anchor = next(d for d in fixed_days if d in week_days(wk))
+    else:
+        priced = [
+            (
+                _first_cost(ix, template, c, slot, wk, d, w)
+                + _crowd(known, d, limit) * w["crowding"],
+                d,
+            )
+            for d in days
+        ]
+        first = min(priced, default=None)
+        anchor = first[1] if first else None
+    second = None
+    if anchor is not None:
+        others = [d for d in days if d != anchor]
+        with_anchor = sorted({*known, anchor})
+        priced = [(_crowd(with_anchor, d, limit) * w["crowding"], d) for d in others]
+        second = min(priced, default=None)
+    return _Week(first, second)
 
 
-def _crowd(a: int | None, b: int | None, limit: int) -> int:
-    return 0 if a is None or b is None else max(0, limit - (b - a))
+def _first_cost(
+    ix: InstanceIndex,
+    template: Template,
+    c: int,
+    slot: StandingSlot,
+    wk: int,
+    d: int,
+    w: dict[str, int],
+) -> int:
+    """What the week's only visit on day d is expected to cost in regularity and continuity."""
+    if weekday(d) != slot.weekday:
+        return w["irregular"]
+    r = wk % template.r_count
+    techs = ix.instance.technicians
+    if d in techs[slot.technician].available_days and template.room(c, slot, r):
+        return 0
+    if any(
+        d in techs[t].available_days and template.room(c, replace(slot, technician=t), r)
+        for t in ix.eligible[c]
+    ):
+        return w["discontinuity"]
+    return w["irregular"] + w["discontinuity"]
+
+
+def _crowd(known: list[int], d: int, limit: int) -> int:
+    """Crowding added by a visit on day d between the known visits around it."""
+    i = bisect.bisect_left(known, d)
+    before = known[i - 1] if i > 0 else None
+    j = i + 1 if i < len(known) and known[i] == d else i
+    after = known[j] if j < len(known) else None
+
+    def cost(a: int | None, b: int | None) -> int:
+        return 0 if a is None or b is None else max(0, limit - (b - a))
+
+    if i < len(known) and known[i] == d:
+        return 0  # d is itself a known (standing) day: its crowding is the baseline
+    return cost(before, d) + cost(d, after) - cost(before, after)
+
+
+def _choose(
+    ix: InstanceIndex,
+    c: int,
+    weeks: list[_Week],
+    fixed_days: list[int],
+    owed: int,
+    pace_weight: int,
+) -> list[int]:
+    """Days of exactly `owed` visits (or as many as fit) minimising pace plus option costs."""
+    targets = pace_targets(ix, c)
+    inf = float("inf")
+    best: list[tuple[float, tuple[int, ...]]] = [(0.0, ())] + [(inf, ())] * owed
+    for (end, due), week in zip(targets, weeks, strict=True):
+        fixed_done = bisect.bisect_right(fixed_days, end)
+        choices: list[tuple[int, tuple[int, ...]]] = [(0, ())]
+        if week.first:
+            choices.append((week.first[0], (week.first[1],)))
+            if week.second:
+                choices.append((week.first[0] + week.second[0], (week.first[1], week.second[1])))
+        elif week.second:
+            choices.append((week.second[0], (week.second[1],)))
+        nxt: list[tuple[float, tuple[int, ...]]] = [(inf, ())] * (owed + 1)
+        for e, (cost, picks) in enumerate(best):
+            if cost == inf:
+                continue
+            for extra, days in choices:
+                n = e + len(days)
+                if n > owed:
+                    continue
+                total = cost + extra + pace_weight * max(0, due - fixed_done - n)
+                if total < nxt[n][0]:
+                    nxt[n] = (total, picks + days)
+        best = nxt
+    reachable = [e for e in range(owed + 1) if best[e][0] < inf]
+    return list(best[max(reachable)][1])
 
 
 def _spread(ix: InstanceIndex, c: int) -> list[Assignment]:
@@ -140,12 +193,11 @@ def _spread(ix: InstanceIndex, c: int) -> list[Assignment]:
     if not weeks or contract.owed <= 0 or not ix.eligible[c]:
         return []
     t = ix.eligible[c][0]
-    out = []
+    out: list[Assignment] = []
     for i in range(contract.owed):
         wk = weeks[min(len(weeks) - 1, i * len(weeks) // contract.owed)]
-        days = [d for d in week_days(wk) if d in ix.visitable[c]]
         used = {a.day for a in out}
-        free = [d for d in days if d not in used]
+        free = [d for d in week_days(wk) if d in ix.visitable[c] and d not in used]
         if free:
             out.append(Assignment(c, free[len(free) // 2], contract.windows[0], t))
     return out

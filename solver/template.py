@@ -138,5 +138,15 @@ class Template:
             self._school.add((school, slot.weekday, r))
         self.slots[contract] = slot
 
+    def room(self, contract: int, slot: StandingSlot, residue: int) -> bool:
+        """Whether the contract could also visit on `slot` in week residue `residue`, besides
+        the slots of the template (its own excluded): an off-phase catch-up on its slot."""
+        others = [
+            v
+            for v in self._day.get((slot.technician, slot.weekday, residue), ())
+            if v[2] != contract
+        ]
+        return self._day_fits(contract, slot, others)
+
     def load(self, technician: int, weekday: int) -> int:
         return sum(len(self._day.get((technician, weekday, r), ())) for r in range(self.r_count))

@@ -94,8 +94,10 @@ def plan_weeks(
     fixed_occ = Occupancy(ix)
     techs_of = _candidate_technicians(ix, standing, regions, params.week_technicians)
     for i, wk in enumerate(weeks, start=1):
+        planned: dict[int, list[int]] = defaultdict(list)
         for a in future.pop(wk, []):
             future_count[a.contract] -= 1
+            planned[a.contract].append(a.day)
         free: dict[int, int] = {}
         for c in expected:
             owed_now = ix.instance.contracts[c].owed - occ.placed[c] - future_count[c]
@@ -106,8 +108,13 @@ def plan_weeks(
         later = [a for visits in future.values() for a in visits]
         for r, region in enumerate(_split(regions, free, params.region_visits)):
             todo = {c: free[c] for c in region.contracts if c in free}
+            techs = frozenset(region.technicians)
             slots = [
-                s for c, n in todo.items() for s in week_slots(ix, fixed_occ, c, wk, techs_of[c])
+                s
+                for c in todo
+                for s in week_slots(
+                    ix, fixed_occ, c, wk, techs_of[c], standing.get(c), techs, planned[c]
+                )
             ]
             if not slots:
                 continue
@@ -179,18 +186,31 @@ def _split(regions: list[Region], free: dict[int, int], target: int) -> list[Reg
 
 
 def week_slots(
-    ix: InstanceIndex, fixed_occ: Occupancy, c: int, wk: int, techs: list[int]
+    ix: InstanceIndex,
+    fixed_occ: Occupancy,
+    c: int,
+    wk: int,
+    techs: list[int],
+    slot: StandingSlot | None,
+    region: frozenset[int],
+    planned: list[int],
 ) -> list[Slot]:
-    """Every visitable day and window of the week, for the contract's candidate technicians."""
+    """The week's candidate slots for a contract's free visits, most wanted first (the
+    dispatcher's fallback takes them in this order): the standing slot; the standing weekday
+    and window with any eligible technician of the region, since keeping the slot with
+    another technician (discontinuity) beats moving the day (irregularity); the days the
+    catch-up schedule `planned`; then every other visitable day, nearest the standing one."""
     contract = ix.instance.contracts[c]
-    return [
-        (c, day, w, t)
-        for day in week_days(wk)
-        if day in ix.visitable[c] and not fixed_occ.school_busy(c, day)
-        for w in contract.windows
-        for t in techs
-        if eligible_technician.allows(ix, c, day, t)
-    ]
+    days = [d for d in week_days(wk) if d in ix.visitable[c] and not fixed_occ.school_busy(c, d)]
+    target = day_of(wk, slot.weekday) if slot is not None else (planned or days or [0])[0]
+    windows = sorted(contract.windows, key=lambda w: slot is None or w != slot.window)
+    out: list[Slot] = []
+    if slot is not None and target in days:
+        keep = [t for t in ix.eligible[c] if t in region and t not in techs]
+        out += [(c, target, slot.window, t) for t in [*techs, *keep]]
+    order = sorted(days, key=lambda d: (d not in planned, abs(d - target), d))
+    out += [(c, d, w, t) for d in order for w in windows for t in techs]
+    return [s for s in dict.fromkeys(out) if eligible_technician.allows(ix, c, s[1], s[3])]
 
 
 def place_with_model(

@@ -94,6 +94,32 @@ def delete_file(file: str) -> Mutation:
     return mutate
 
 
+def add_column(file: str, column: str) -> Mutation:
+    """Appends a column, empty on every row (fill it with set_cell)."""
+
+    def mutate(folder: Path) -> None:
+        records = _read(folder / file)
+        _write(folder / file, [[*records[0], column], *([*r, ""] for r in records[1:])])
+
+    return mutate
+
+
+def append_text(file: str, text: str) -> Mutation:
+    def mutate(folder: Path) -> None:
+        with (folder / file).open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+    return mutate
+
+
+def all_of(*mutations: Mutation) -> Mutation:
+    def mutate(folder: Path) -> None:
+        for mutation in mutations:
+            mutation(folder)
+
+    return mutate
+
+
 def replace_text(file: str, old: str, new: str) -> Mutation:
     def mutate(folder: Path) -> None:
         path = folder / file
@@ -108,12 +134,41 @@ def replace_text(file: str, old: str, new: str) -> Mutation:
 # tiny rows: schools S1..S4 = 2..5; technicians T1..T3 = 2..4; contracts C1..C5 = 2..6
 # (C1 scheduled with 4 visits, all consumed by history; C2 scheduled_on_demand, policy gold;
 # C3 full_managed with T2; C4 on_demand; C5 cloud); visits H1..H6 = 2..7, row 8 has no id;
-# tickets K1..K4 = 2..5 (K2 on row 3 has two pauses and is resolved 2026-11-26T12:00).
+# tickets K1..K4 = 2..5 (K2 on row 3 has two pauses and is resolved 2026-11-26T12:00;
+# K1 and K4 are S1's, under C1; K3 on row 4 is S4's, under the standard policy).
 
 S, T, C = "schools.csv", "technicians.csv", "contracts.csv"
 V, K, W = "visits.csv", "tickets.csv", "windows.csv"
 TD, CL, LV, TR = "term_dates.csv", "closures.csv", "leave.csv", "travel.csv"
 ST, SLA = "settings.toml", "sla.toml"
+
+ITIL_POLICY = """
+[policy.itil]
+priorities = ["P1", "P2", "P3", "P4"]
+response = { P1 = "1h", P2 = "2h", P3 = "4h", P4 = "8h" }
+resolution = { P1 = "1d", P2 = "2d", P3 = "3d", P4 = "5d" }
+
+[policy.itil.matrix]
+high = { high = "P1", medium = "P2", low = "P3" }
+medium = { high = "P2", medium = "P3", low = "P4" }
+low = { high = "P3", medium = "P4", low = "P4" }
+"""
+"""Own labels and an impact x urgency matrix, as data/sla/impact-urgency.toml."""
+ITIL_POLICY_WITH_A_BAD_CELL = ITIL_POLICY.replace(
+    'medium = "P4", low = "P4"', 'medium = "P4", low = "P7"'
+)
+ITIL_FOR_S1 = all_of(append_text(SLA, ITIL_POLICY), set_cell(C, 2, "sla_policy", "itil"))
+ITIL_WITH_IMPACT_URGENCY = all_of(ITIL_FOR_S1, add_column(K, "impact"), add_column(K, "urgency"))
+
+
+def _k1_by_matrix(impact: str, urgency: str) -> Mutation:
+    """K1 (row 2, S1 under itil) with an empty priority, given by impact and urgency."""
+    return all_of(
+        ITIL_WITH_IMPACT_URGENCY,
+        set_cell(K, 2, "priority", ""),
+        set_cell(K, 2, "impact", impact),
+        set_cell(K, 2, "urgency", urgency),
+    )
 
 
 CASES: list[MalformedCase] = [
@@ -351,6 +406,45 @@ CASES: list[MalformedCase] = [
         3,
         "pauses",
     ),
+    # priorities: a label of the ticket's governing policy, or impact and urgency by its matrix
+    MalformedCase(
+        "priority_unknown_to_own_labels",
+        all_of(ITIL_FOR_S1, set_cell(K, 2, "priority", "Sev1")),
+        K,
+        2,
+        "priority",
+    ),
+    MalformedCase(
+        "priority_label_of_another_policy",
+        all_of(ITIL_FOR_S1, set_cell(K, 4, "priority", "P1")),
+        K,
+        4,
+        "priority",
+    ),
+    MalformedCase(
+        "neither_priority_nor_impact_and_urgency",
+        all_of(ITIL_FOR_S1, set_cell(K, 2, "priority", "")),
+        K,
+        2,
+        "priority",
+    ),
+    MalformedCase("no_priority_column", drop_column(K, "priority"), K, None, "priority"),
+    MalformedCase("unknown_impact", _k1_by_matrix("severe", "high"), K, 2, "impact"),
+    MalformedCase("unknown_urgency", _k1_by_matrix("high", "whenever"), K, 2, "urgency"),
+    MalformedCase("impact_without_urgency", _k1_by_matrix("high", ""), K, 2, "urgency"),
+    MalformedCase("urgency_without_impact", _k1_by_matrix("", "low"), K, 2, "impact"),
+    MalformedCase(
+        "impact_and_urgency_without_a_matrix",
+        all_of(
+            ITIL_WITH_IMPACT_URGENCY,
+            set_cell(K, 4, "priority", ""),
+            set_cell(K, 4, "impact", "high"),
+            set_cell(K, 4, "urgency", "high"),
+        ),
+        K,
+        4,
+        "priority",
+    ),
     # settings.toml and sla.toml: the dotted key is the column
     MalformedCase("settings_syntax_error", replace_text(ST, "[travel]", "[travel"), ST, None, None),
     MalformedCase(
@@ -401,5 +495,19 @@ CASES: list[MalformedCase] = [
         SLA,
         None,
         "policy.gold.response_hours",
+    ),
+    MalformedCase(
+        "sla_unknown_timezone",
+        replace_text(SLA, "target = 0.98", 'target = 0.98\ntimezone = "Mars/Olympus"'),
+        SLA,
+        None,
+        "policy.gold.timezone",
+    ),
+    MalformedCase(
+        "sla_matrix_names_an_unknown_priority",
+        append_text(SLA, ITIL_POLICY_WITH_A_BAD_CELL),
+        SLA,
+        None,
+        "policy.itil.matrix.low.low",
     ),
 ]

@@ -26,7 +26,7 @@ import socket
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -40,7 +40,7 @@ from scheduler.domain import LONDON, PlannedVisit, Scenario, VisitKind
 from scheduler.errors import InputError
 from scheduler.services import audit
 from scheduler.services.balances import balances
-from scheduler.services.calendars import write_calendars
+from scheduler.services.calendars import calendar_files
 from scheduler.services.planning import PlanOutcome, Unplaced, plan_stored
 from scheduler.services.sla_report import compliance
 from scheduler.services.validate import write_roster_csv
@@ -63,7 +63,6 @@ from solver.params import Progress, SolveParams
 log = logging.getLogger("scheduler.weekly")
 
 LOCK_NAME = "weekly"
-DEFAULT_WEEKS = 2
 LOCK_GRACE = timedelta(minutes=15)
 """How long past its time limit a run's lock is honoured before another run may take it over."""
 PUBLISHABLE_STATUSES = frozenset({"OPTIMAL", "FEASIBLE"})
@@ -97,9 +96,10 @@ class WeeklyFailed(Exception):
 @dataclass(frozen=True, slots=True)
 class WeeklyRequest:
     week_of: date
-    weeks: int = DEFAULT_WEEKS
-    publish: bool = False
-    params: SolveParams = field(default_factory=lambda: SolveParams(time_limit=50.0))
+    """Any day of the first week: the run starts on its Monday."""
+    weeks: int
+    publish: bool
+    params: SolveParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,9 +248,7 @@ def roster_diff(
         added=[new[i] for i in sorted(new.keys() - old.keys())],
         cancelled=[old[i] for i in sorted(old.keys() - new.keys())],
         moved=[(old[i], new[i]) for i in both if _slot(old[i]) != _slot(new[i])],
-        reassigned=[
-            (old[i], new[i]) for i in both if old[i].technician_id != new[i].technician_id
-        ],
+        reassigned=[(old[i], new[i]) for i in both if old[i].technician_id != new[i].technician_id],
         relabelled=[(old[i], new[i]) for i in both if old[i].kind is not new[i].kind],
     )
 
@@ -262,7 +260,9 @@ def calendar_sequence(states: Sequence[PublishedVisit]) -> int:
     return sum(1 for a, b in pairwise(states) if _shown(a) != _shown(b))
 
 
-def contracts_at_risk(scenario: Scenario, plan: Sequence[PlannedVisit], as_of: date) -> list[AtRisk]:
+def contracts_at_risk(
+    scenario: Scenario, plan: Sequence[PlannedVisit], as_of: date
+) -> list[AtRisk]:
     """The balances' verdict (owed visits that no longer fit, or falling behind the pace)."""
     frame = balances(scenario, plan, as_of)
     risky = frame[frame["at_risk"].astype(bool)]
@@ -279,7 +279,9 @@ def last_week_sla(scenario: Scenario, monday: date) -> SlaWeek:
     here rather than failing a run that planned and published correctly.
     """
     first, last = monday - timedelta(days=7), monday - timedelta(days=1)
-    tickets = [t for t in scenario.tickets if first <= t.opened_at.astimezone(LONDON).date() <= last]
+    tickets = [
+        t for t in scenario.tickets if first <= t.opened_at.astimezone(LONDON).date() <= last
+    ]
     if not tickets:
         return SlaWeek(first, last, [], "no tickets were opened")
     week = dataclasses.replace(scenario, tickets=tickets)
@@ -288,8 +290,7 @@ def last_week_sla(scenario: Scenario, monday: date) -> SlaWeek:
     except InputError as error:
         return SlaWeek(first, last, [], f"not available: {error}")
     lines = [
-        SlaLine(str(r.policy), str(r.measure), int(r.tickets), int(r.met), float(r.share),
-                float(r.target))  # fmt: skip
+        SlaLine(r.policy, r.measure, int(r.tickets), int(r.met), float(r.share), float(r.target))
         for r in frame.itertuples(index=False)
     ]
     return SlaWeek(first, last, lines, "" if lines else "no ticket was decided yet")
@@ -406,7 +407,9 @@ def _baseline_version(latest: RosterVersion | None, matches: bool) -> int | None
     return number or None
 
 
-def _rows_of(session: Session, version: int | None, first: date, last: date) -> list[PublishedVisit]:
+def _rows_of(
+    session: Session, version: int | None, first: date, last: date
+) -> list[PublishedVisit]:
     if version is None:
         return []
     return version_visits(session, version=version, date_from=first, date_to=last)
@@ -528,8 +531,17 @@ def write_outputs(report: WeeklyReport, folder: Path) -> None:
         folder / "unplaced.csv",
         lambda path: path.write_text(_unplaced_csv(report.outcome.unplaced), encoding="utf-8"),
     )
-    write_calendars(
-        folder / "calendars",
+    _write_calendars(report, folder / "calendars")
+    text = json.dumps(summary_json(report), indent=2, default=str) + "\n"
+    _replace(folder / "summary.json", lambda path: path.write_text(text, encoding="utf-8"))
+    markdown = summary_markdown(report)
+    _replace(folder / "summary.md", lambda path: path.write_text(markdown, encoding="utf-8"))
+
+
+def _write_calendars(report: WeeklyReport, folder: Path) -> None:
+    """One file per technician and school; files of people no longer in the book go, so no
+    feed keeps showing visits nobody will make."""
+    files = calendar_files(
         report.scenario,
         current=report.state,
         baseline=report.baseline,
@@ -538,10 +550,12 @@ def write_outputs(report: WeeklyReport, folder: Path) -> None:
         first_day=report.date_from,
         last_day=report.date_to,
     )
-    text = json.dumps(summary_json(report), indent=2, default=str) + "\n"
-    _replace(folder / "summary.json", lambda path: path.write_text(text, encoding="utf-8"))
-    markdown = summary_markdown(report)
-    _replace(folder / "summary.md", lambda path: path.write_text(markdown, encoding="utf-8"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        _replace(folder / name, lambda path, data=data: path.write_bytes(data))
+    for stale in [*folder.glob("technician-*.ics"), *folder.glob("school-*.ics")]:
+        if stale.name not in files:
+            stale.unlink()
 
 
 def _replace(path: Path, write: Callable[[Path], object]) -> None:
@@ -651,7 +665,9 @@ def _at_risk_section(at_risk: Sequence[AtRisk]) -> list[str]:
         "| contract | school | owed | reason |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {a.contract_id} | {a.school_id} | {a.owed} | {_cell(a.reason)} |" for a in at_risk]
+    lines += [
+        f"| {a.contract_id} | {a.school_id} | {a.owed} | {_cell(a.reason)} |" for a in at_risk
+    ]
     return [*lines, ""]
 
 
@@ -659,7 +675,12 @@ def _sla_section(sla: SlaWeek) -> list[str]:
     title = f"## SLA compliance last week ({sla.first_day:%d %b} to {sla.last_day:%d %b %Y})"
     if not sla.lines:
         return [title, "", f"SLA: {sla.note}.", ""]
-    lines = [title, "", "| policy | measure | tickets | met | share | target |", "|---|---|---|---|---|---|"]
+    lines = [
+        title,
+        "",
+        "| policy | measure | tickets | met | share | target |",
+        "|---|---|---|---|---|---|",
+    ]
     lines += [
         f"| {s.policy} | {s.measure} | {s.tickets} | {s.met} | {s.share:.0%} | {s.target:.0%} |"
         for s in sla.lines
@@ -671,7 +692,7 @@ def _solve_line(outcome: PlanOutcome) -> str:
     result = outcome.result
     return (
         f"Status {result.status}, objective {outcome.validation.objective}, "
-        f"bound {result.best_bound:g}, gap {result.gap:.1%}, {result.seconds:.1f} s."
+        f"bound {_number(result.best_bound)}, gap {result.gap:.1%}, {result.seconds:.1f} s."
     )
 
 
@@ -693,6 +714,10 @@ def _slot_text(visit: PlannedVisit | None) -> str:
     if visit is None:
         return ""
     return f"{visit.date:%a %d %b} {visit.window} {visit.start:%H:%M} {visit.technician_id}"
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
 def _cell(text: str) -> str:
