@@ -89,10 +89,106 @@ def case_plan(schools: int, method: str) -> dict[str, object]:
     }
 
 
+def case_balances() -> dict[str, object]:
+    """5,000 weekly contracts, 200,000 history visits, 30,000 planned (issue 5: ≤ 2 s)."""
+    from datetime import time as clock
+    from datetime import timedelta
+
+    from scheduler.domain import (
+        Cadence,
+        Contract,
+        HistoryVisit,
+        Nation,
+        Package,
+        PlannedVisit,
+        Scenario,
+        School,
+        Settings,
+        TermBlock,
+        VisitKind,  # fmt: skip
+        VisitStatus,
+    )
+    from scheduler.services.balances import balances
+
+    first = date(2026, 9, 2)
+    schools = [School(f"S{i}", "x", 51.0, 0.1, Nation.ENG, "T") for i in range(5000)]
+    contracts = [
+        Contract(f"C{i}", f"S{i}", Package.SCHEDULED, date(2026, 9, 1), 46, 46, Cadence.WEEKLY)
+        for i in range(5000)
+    ]
+    statuses = list(VisitStatus)
+    history = [
+        HistoryVisit(f"H{i}-{k}", f"C{i}", first + timedelta(days=7 * k), "AM", "T1",
+                     statuses[(i + k) % 5])
+        for i in range(5000) for k in range(40)
+    ]  # fmt: skip
+    plan = [
+        PlannedVisit(f"P{i}-{k}", first + timedelta(days=7 * (40 + k)), "AM", clock(8, 30),
+                     clock(11, 30), f"S{i}", f"C{i}", "T1", VisitKind.SCHEDULED)
+        for i in range(5000) for k in range(6)
+    ]  # fmt: skip
+    scenario = Scenario(
+        schools=schools,
+        contracts=contracts,
+        term_dates=[TermBlock("T", date(2026, 9, 1), date(2027, 7, 21))],
+        history=history,
+        settings=Settings(shutdown=((date(2026, 12, 21), date(2027, 1, 1)),)),
+    )
+    started = time.perf_counter()
+    frame = balances(scenario, plan, date(2027, 6, 1))
+    seconds = time.perf_counter() - started
+    return {
+        "what": "balances: 5,000 contracts, 200,000 history, 30,000 planned",
+        "rows": len(frame),
+        "seconds": round(seconds, 2),
+        "peak_mb": round(_peak_mb()),
+    }
+
+
+def case_sla() -> dict[str, object]:
+    """100,000 tickets across the four nations, a sixth with a pause (issue 5: ≤ 10 s)."""
+    from datetime import datetime, timedelta
+
+    from scheduler.domain import LONDON, Nation, Scenario, School, Settings, Ticket
+    from scheduler.services.sla_report import sla_rows
+
+    schools = [School(f"S{i}", "x", 51.0, 0.1, list(Nation)[i % 4], "T") for i in range(5000)]
+    start = datetime(2026, 9, 1, 7, 0, tzinfo=LONDON)
+
+    def opened(i: int) -> datetime:
+        return start + timedelta(minutes=97 * i % (300 * 24 * 60))
+
+    tickets = [
+        Ticket(f"K{i:06d}", f"S{i % 5000}", ("urgent", "high", "medium", "low")[i % 4],
+               opened(i),
+               pauses=((opened(i) + timedelta(hours=1), opened(i) + timedelta(hours=15)),)
+               if i % 6 == 0 else ())
+        for i in range(100_000)
+    ]  # fmt: skip
+    scenario = Scenario(
+        schools=schools,
+        tickets=tickets,
+        settings=Settings(shutdown=((date(2026, 12, 21), date(2027, 1, 1)),)),
+    )
+    started = time.perf_counter()
+    rows = sla_rows(scenario, datetime(2027, 8, 1, tzinfo=LONDON))
+    seconds = time.perf_counter() - started
+    return {
+        "what": "SLA: 100,000 tickets",
+        "rows": len(rows),
+        "seconds": round(seconds, 2),
+        "peak_mb": round(_peak_mb()),
+    }
+
+
 def run_case(spec: str) -> dict[str, object]:
     family, *args = spec.split(":")
     if family == "import":
         return case_import(int(args[0]))
+    if family == "balances":
+        return case_balances()
+    if family == "sla":
+        return case_sla()
     if family == "plan":
         return case_plan(int(args[0]), args[1])
     raise SystemExit(f"unknown case {spec!r}")
@@ -123,6 +219,16 @@ def _import_table(rows: list[dict[str, object]]) -> list[str]:
     return lines
 
 
+def _service_table(rows: list[dict[str, object]]) -> list[str]:
+    lines = ["| service | rows | seconds | peak MB |", "|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r.get('what', r.get('error'))} | {r.get('rows')} | {r.get('seconds')} | "
+            f"{r.get('peak_mb')} |"
+        )
+    return lines
+
+
 def _plan_table(rows: list[dict[str, object]]) -> list[str]:
     cols = ["schools", "technicians", "method", "visits", "violations", "travel_per_visit",
             "regularity", "continuity", "preference", "shortfall", "unplaced", "objective",
@@ -136,7 +242,7 @@ def _plan_table(rows: list[dict[str, object]]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--case", help="run one case in this process and print its JSON")
-    parser.add_argument("--only", choices=["import", "plan"])
+    parser.add_argument("--only", choices=["import", "services", "plan"])
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.case:
@@ -152,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(_child(f"import:{n}"))
             print(rows[-1], file=sys.stderr)
         sections += ["", *_import_table(rows)]
+    if args.only in (None, "services"):
+        rows = [_child("balances"), _child("sla")]
+        sections += ["", *_service_table(rows)]
     if args.only in (None, "plan"):
         rows = []
         for n in PLAN_SIZES:

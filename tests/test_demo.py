@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from dataclasses import asdict
 from datetime import date, datetime
@@ -357,12 +356,10 @@ def test_all_of_a_region_then_clones() -> None:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize(("size", "budget"), [(1000, 5.0), (5000, 20.0)])
-def test_national_sizes_generate_fast(size: int, budget: float) -> None:
-    started = time.perf_counter()
+@pytest.mark.parametrize("size", [1000, 5000])
+def test_national_sizes_generate(size: int) -> None:
+    """Benchmarks import these sizes; their speed is measured there (`make bench`)."""
     scenario = generate(schools=size)
-    elapsed = time.perf_counter() - started
-    assert elapsed < budget, f"{size} schools took {elapsed:.1f}s"
     ids = [s.school_id for s in scenario.schools]
     assert len(ids) == len(set(ids)) == size
     assert any(s.name.endswith("(clone 2)") for s in scenario.schools)

@@ -223,7 +223,7 @@ def test_absence_refuses_a_locked_visit_and_changes_nothing(tmp_path: Path) -> N
                 "99",
             ],
             "an option from 1",
-        ),  # fmt: skip
+        ),
         (["lock", "V-NOPE"], "a visit of the stored plan"),
         (["move", "{visit}", "--to-date", "2026-11-24", "--technician", "NOBODY"], "technician"),
     ],

@@ -34,7 +34,7 @@ from scheduler.services.weekly import (
     week_range,
 )
 from scheduler.store.db import session_scope
-from scheduler.store.models import ClosureRow, PlannedVisitRow
+from scheduler.store.models import ClosureRow, LeaveRow, PlannedVisitRow
 from scheduler.store.versions import (
     PublishedVisit,
     latest_version,
@@ -104,8 +104,16 @@ def test_runs_publish_once_and_calendars_follow_moves_and_cancellations(
     assert weekly(book, first, "--publish") == 0
     assert weekly(book, second, "--publish") == 0
     one, again = summary(first), summary(second)
-    assert (one["published"], one["version"]) == (True, 1)
-    assert (again["published"], again["version"]) == (False, 1)
+    assert (one["published"], one["version"], one["replanned"]) == (True, 1, True)
+    assert (again["published"], again["version"], again["replanned"]) == (False, 1, False)
+    _add_leave_after_the_weeks(book)
+    assert weekly(book, tmp_path / "replanned", "--publish") == 0
+    replanned = summary(tmp_path / "replanned")
+    assert (replanned["published"], replanned["version"], replanned["replanned"]) == (
+        False,
+        1,
+        True,
+    )
     for key in ("visits", "changes", "unplaced", "at_risk", "status", "best_bound", "gap"):
         assert key in again
     assert one["visits"] == len(roster_rows(first)) > 0
@@ -161,6 +169,13 @@ def _check_calendar_times_and_uids(out: Path, rows: list[dict[str, str]]) -> Non
     assert any(date.fromisoformat(r["date"]) >= date(2026, 10, 26) for r in rows)
     school = events(out / "calendars" / f"school-{rows[0]['school_id']}.ics")
     assert all("(" in e["summary"] for e in school.values())  # names the technician
+
+
+def _add_leave_after_the_weeks(db_url: str) -> None:
+    """A change to the book that cannot touch these weeks: re-planned, the same roster."""
+    leave = LeaveRow(technician_id="T001", first_day=date(2027, 3, 1), last_day=date(2027, 3, 2))
+    with session_scope(open_database(db_url)) as session:
+        session.add(leave)
 
 
 def _move_one_visit_and_close_a_school(

@@ -27,6 +27,8 @@ EXIT_LOCKED = 3
 DEFAULT_WEEKS = 2
 DEFAULT_TIME_LIMIT = 55.0
 """Keeps a 300-school book's run inside a minute end to end; raise it for bigger books."""
+AT_RISK_NAMED = 10
+"""Contracts at risk named in the log; summary.md lists them all, with reasons."""
 SOLVE_SHARE = 0.8
 """Of --time-limit, what the solver may use; the rest covers loading, checks, publishing
 and writing calendars, so the limit bounds the whole command."""
@@ -129,17 +131,23 @@ def solve_budget(time_limit: float, spent: float) -> float:
 
 
 def _report(report: WeeklyReport, seconds: float) -> None:
-    for unplaced in report.outcome.unplaced:
+    for unplaced in report.facts.unplaced:
         log.warning(
             "unplaced: %s %d visit(s): %s", unplaced.contract_id, unplaced.visits, unplaced.reason
         )
     if report.at_risk:
-        contracts = ", ".join(risk.contract_id for risk in report.at_risk)
-        log.warning("%d contract(s) at risk (see summary.md): %s", len(report.at_risk), contracts)
+        named = ", ".join(risk.contract_id for risk in report.at_risk[:AT_RISK_NAMED])
+        more = len(report.at_risk) - AT_RISK_NAMED
+        log.warning(
+            "%d contract(s) at risk (see summary.md): %s%s",
+            len(report.at_risk),
+            named,
+            f" and {more} more" if more > 0 else "",
+        )
     print(
-        f"{report.outcome.result.status}: {_publication(report)}; "
+        f"{report.facts.status}: {_publication(report)}; "
         f"{len(report.roster)} visits {report.date_from} to {report.date_to}, "
-        f"{sum(u.visits for u in report.outcome.unplaced)} unplaced, "
+        f"{sum(u.visits for u in report.facts.unplaced)} unplaced, "
         f"{len(report.at_risk)} contract(s) at risk, {seconds:.1f}s"
     )
 

@@ -87,6 +87,9 @@ REPLAN_WEIGHTS = {"workload": 0}
 workload is not its job, and that book-wide term is what keeps CP-SAT from proving a
 small re-plan optimal."""
 
+MOVABLE_KINDS = frozenset({VisitKind.SCHEDULED, VisitKind.MAKE_UP})
+"""What a re-plan may move: never a dedicated day's or an emergency's row."""
+
 CancelledBy = Literal["school", "provider"]
 CALLOUT_PRIORITIES = (Priority.URGENT, Priority.HIGH)
 
@@ -102,6 +105,9 @@ class Displaced:
     in its stead is a new visit with a new id."""
     same_day: bool = True
     """False when its own day is ruled out (the provider cancelled that day)."""
+    knock_on: bool = False
+    """Not displaced by the change itself but to make room (a pool technician taken off
+    their visits to cover a dedicated day): counts against `MAX_NOT_DISPLACED_MOVES`."""
 
 
 @dataclass(slots=True)
@@ -345,7 +351,7 @@ def _neighbours(
                 row.locked
                 or row.date < as_of
                 or not contract.covers(row.date)
-                or row.kind not in (VisitKind.SCHEDULED, VisitKind.MAKE_UP)
+                or row.kind not in MOVABLE_KINDS
                 or row.technician_id not in able
                 or row.contract_id in missing
             ):
@@ -358,6 +364,63 @@ def _neighbours(
             found[row.visit_id] = min(found.get(row.visit_id, key), key)
     chosen = sorted(found, key=lambda visit_id: found[visit_id])[:MAX_NOT_DISPLACED_MOVES]
     return [board.rows[visit_id] for visit_id in chosen]
+
+
+def _cover_all(
+    book: Book, board: _Board, displaced: Sequence[Displaced]
+) -> tuple[list[VisitChange], list[Displaced], int]:
+    """Same-slot cover for every displaced visit that can have it; a dedicated day nobody is
+    free for takes the pool technician with the fewest visits that day, whose visits then
+    need cover in turn. Returns the changes, what is left for the solver, and what is left
+    of the not-displaced budget."""
+    changes: list[VisitChange] = []
+    todo: list[Displaced] = []
+    budget = MAX_NOT_DISPLACED_MOVES
+    queue = sorted(displaced, key=lambda d: (d.visit.date, d.visit.start, d.visit.visit_id))
+    while queue:
+        item = queue.pop(0)
+        covered = cover(book, board, item) if item.keep_id else None
+        if covered is not None:
+            board.add(covered)
+            why = f"{item.why}; {covered.technician_id} covers the same slot"
+            changes.append(VisitChange(item.visit, covered, why, displaced=not item.knock_on))
+        elif item.visit.kind is not VisitKind.DEDICATED:
+            todo.append(item)
+        elif (taken := _busy_cover(book, board, item.visit, budget)) is not None:
+            covered, their_visits = taken
+            budget -= len(their_visits)
+            why = f"{covered.technician_id} covers the dedicated day at {covered.school_id}"
+            for visit in their_visits:
+                board.remove(visit)
+                queue.append(Displaced(visit, why, knock_on=True))
+            board.add(covered)
+            changes.append(VisitChange(item.visit, covered, f"{item.why}; {why}"))
+        else:
+            changes.append(VisitChange(item.visit, None, f"{item.why}; no eligible cover"))
+    return changes, todo, budget
+
+
+def _busy_cover(
+    book: Book, board: _Board, day_row: PlannedVisit, budget: int
+) -> tuple[PlannedVisit, list[PlannedVisit]] | None:
+    """The eligible pool technician whose day costs least to clear (fewest visits, then the
+    shortest commute), within the budget of visits that may move without being displaced."""
+    school = book.scenario.school(day_row.school_id)
+    options = []
+    for tech in book.scenario.technicians:
+        tid = tech.technician_id
+        if tid == day_row.technician_id or not book.calendar.technician_available(
+            tid, day_row.date
+        ):
+            continue
+        rows = board.tech_day(tid, day_row.date)
+        movable = all(not v.locked and v.kind in MOVABLE_KINDS for v in rows)
+        if movable and len(rows) <= budget and eligible(tech, school, book.scenario, book.travel):
+            options.append((len(rows), book.travel.minutes(tid, school.school_id), tid, rows))
+    if not options:
+        return None
+    _, _, tid, rows = min(options, key=lambda o: o[:3])
+    return dataclasses.replace(day_row, technician_id=tid, locked=False), rows
 
 
 def replan(
@@ -373,21 +436,7 @@ def replan(
     deadline = clock.monotonic() + params.time_limit
     gone = {d.visit.visit_id for d in displaced}
     board = _Board(v for v in book.roster if v.visit_id not in gone)
-    changes: list[VisitChange] = []
-    todo: list[Displaced] = []
-    dropped_days: list[Displaced] = []
-    for item in sorted(displaced, key=lambda d: (d.visit.date, d.visit.start, d.visit.visit_id)):
-        covered = cover(book, board, item) if item.keep_id else None
-        if covered is not None:
-            board.add(covered)
-            why = f"{item.why}; {covered.technician_id} covers the same slot"
-            changes.append(VisitChange(item.visit, covered, why))
-        elif item.visit.kind is VisitKind.DEDICATED:
-            dropped_days.append(item)
-        else:
-            todo.append(item)
-    for item in dropped_days:
-        changes.append(VisitChange(item.visit, None, f"{item.why}; no free eligible cover"))
+    changes, todo, budget = _cover_all(book, board, displaced)
     if not todo:
         return Replan(changes, [], list(board.rows.values()))
 
@@ -421,6 +470,7 @@ def replan(
         best = run((), 2)
     if best.unplaced:
         neighbours = _neighbours(book, board, todo, best.missing, as_of)
+        neighbours = neighbours[:budget]
         if neighbours:
             relaxed = run(neighbours, 1)
             kept_all = not any(relaxed.missing[v.contract_id] for v in neighbours)
@@ -455,10 +505,8 @@ def _replanned(
     for item in todo:
         if item.keep_id:
             after = placed.pop(item.visit.visit_id, None)
-            if after is not None:
-                changes.append(VisitChange(item.visit, after, f"{item.why}; re-placed"))
-            else:
-                changes.append(VisitChange(item.visit, None, f"{item.why}; no slot left: owed"))
+            why = f"{item.why}; re-placed" if after else f"{item.why}; no slot left: owed"
+            changes.append(VisitChange(item.visit, after, why, displaced=not item.knock_on))
     origins = {d.visit.contract_id: d for d in todo if not d.keep_id}
     for visit in placed.values():
         origin = origins[visit.contract_id]
@@ -994,7 +1042,7 @@ def _to_drop(
             if v.contract_id == contract.contract_id
             and v.date > day
             and not v.locked
-            and v.kind in (VisitKind.SCHEDULED, VisitKind.MAKE_UP)
+            and v.kind in MOVABLE_KINDS
         ),
         key=lambda v: (v.date, v.start),
     )

@@ -7,7 +7,11 @@ Cron runs it with nobody watching, so every step is safe to repeat or to kill:
   killed anywhere leaves the last published roster exactly as it was sent;
 - a run whose plan for the weeks matches the latest version publishes nothing,
   so re-running after a failure or by hand never bumps the version or makes
-  calendar apps re-sync for nothing.
+  calendar apps re-sync for nothing;
+- a run that finds the book and the plan exactly as the latest version of the
+  same weeks left them does not re-plan at all: a solver given more time may
+  always shuffle a visit or two for a marginal gain, and a published roster
+  should change only because something in the world did.
 
 A version holds every visit of its weeks, plus (as `cancelled`) each visit the
 version before it had sent for those weeks that the plan no longer has, so
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import io
 import json
 import logging
@@ -173,6 +178,53 @@ class RosterDiff:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class PlanFacts:
+    """What the planner said about the weeks: from this run's solve, or, when nothing changed,
+    as the run that published the current version recorded it."""
+
+    status: str
+    objective: int
+    best_bound: float
+    gap: float
+    seconds: float
+    unplaced: list[Unplaced]
+    deferred: dict[str, int]
+    """Owed visits left for after the weeks, per contract (pro-rata pacing, not a failure)."""
+    warnings: list[str]
+    solved: bool
+    """False when the run kept the current version without solving."""
+
+    @classmethod
+    def of(cls, outcome: PlanOutcome) -> PlanFacts:
+        result = outcome.result
+        return cls(
+            status=result.status,
+            objective=outcome.validation.objective,
+            best_bound=result.best_bound,
+            gap=result.gap,
+            seconds=round(result.seconds, 3),
+            unplaced=list(outcome.unplaced),
+            deferred=dict(outcome.deferred),
+            warnings=list(outcome.warnings),
+            solved=True,
+        )
+
+    @classmethod
+    def recorded(cls, summary: Mapping[str, Any]) -> PlanFacts:
+        return cls(
+            status=summary["status"],
+            objective=summary["objective"],
+            best_bound=summary["best_bound"],
+            gap=summary["gap"],
+            seconds=summary["solve_seconds"],
+            unplaced=[Unplaced(**u) for u in summary["unplaced"]],
+            deferred=summary["deferred_beyond_weeks"],
+            warnings=summary["warnings"],
+            solved=False,
+        )
+
+
 @dataclass(slots=True)
 class WeeklyReport:
     """Everything the outputs are written from: one run's plan, version and findings."""
@@ -181,7 +233,9 @@ class WeeklyReport:
     date_from: date
     date_to: date
     scenario: Scenario
-    outcome: PlanOutcome
+    facts: PlanFacts
+    inputs: str
+    """`inputs_fingerprint` of the book and plan the outputs come from."""
     roster: list[PlannedVisit]
     """The plan's visits in the weeks: roster.csv."""
     state: list[PublishedVisit]
@@ -220,6 +274,23 @@ def publishable(outcome: PlanOutcome) -> str | None:
     if outcome.result.status not in PUBLISHABLE_STATUSES:
         return f"the solver ended with status {outcome.result.status}"
     return None
+
+
+def inputs_fingerprint(
+    scenario: Scenario, plan: Sequence[PlannedVisit], date_from: date, date_to: date
+) -> str:
+    """A digest of everything a re-plan of the weeks depends on: the whole book, the whole
+    working plan (locks included) and the weeks. Canonical JSON, so sets hash the same in
+    every process."""
+    canonical = json.dumps(
+        audit.as_json([date_from, date_to, scenario, plan]), sort_keys=True, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def unchanged_since(version: RosterVersion, inputs: str) -> bool:
+    """Nothing to re-plan: the book, the plan and the weeks are as this version left them."""
+    return version.summary.get("inputs") == inputs
 
 
 def version_state(
@@ -344,22 +415,18 @@ def run_weekly(
     InputError when the database holds no scenario. Take `run_lock` first.
     """
     date_from, date_to = week_range(request.week_of, request.weeks)
-    log.info("solving %s to %s (time limit %.0fs)", date_from, date_to, request.params.time_limit)
-    outcome = plan_stored(engine, date_from, date_to, request.params, on_progress=on_progress)
-    refusal = publishable(outcome)
-    if refusal:
-        raise WeeklyFailed(refusal, outcome)
-    log.info(
-        "planned: %s, objective %s, bound %s, %d visit(s) unplaced",
-        outcome.result.status,
-        outcome.validation.objective,
-        outcome.result.best_bound,
-        sum(u.visits for u in outcome.unplaced),
-    )
     with session_scope(engine) as session:
-        scenario = load_scenario(session)
-        plan = load_plan(session)
-        latest = latest_version(session)
+        scenario, plan, latest = load_scenario(session), load_plan(session), latest_version(session)
+    inputs = inputs_fingerprint(scenario, plan, date_from, date_to)
+    if latest is not None and unchanged_since(latest, inputs):
+        log.info("nothing changed since version %d: kept it without re-planning", latest.version)
+        facts = PlanFacts.recorded(latest.summary)
+    else:
+        facts = _replan(engine, request, date_from, date_to, on_progress)
+        with session_scope(engine) as session:
+            scenario, plan = load_scenario(session), load_plan(session)
+        inputs = inputs_fingerprint(scenario, plan, date_from, date_to)
+    with session_scope(engine) as session:
         latest_rows = _rows_of(session, latest.version if latest else None, date_from, date_to)
         roster = [v for v in plan if date_from <= v.date <= date_to]
         state = version_state(roster, latest_rows)
@@ -375,7 +442,8 @@ def run_weekly(
         date_from=date_from,
         date_to=date_to,
         scenario=scenario,
-        outcome=outcome,
+        facts=facts,
+        inputs=inputs,
         roster=roster,
         state=state,
         baseline=baseline,
@@ -396,6 +464,31 @@ def run_weekly(
     elif matches and latest is not None:
         log.info("nothing new to publish: the weeks match version %d", latest.version)
     return report
+
+
+def _replan(
+    engine: Engine,
+    request: WeeklyRequest,
+    date_from: date,
+    date_to: date,
+    on_progress: Callable[[Progress], None] | None,
+) -> PlanFacts:
+    """`plan_stored` over the weeks: it saves the working plan (its own transaction) only when
+    the validator passes; a plan the solver does not stand by is refused here too."""
+    log.info("solving %s to %s (time limit %.0fs)", date_from, date_to, request.params.time_limit)
+    outcome = plan_stored(engine, date_from, date_to, request.params, on_progress=on_progress)
+    refusal = publishable(outcome)
+    if refusal:
+        raise WeeklyFailed(refusal, outcome)
+    facts = PlanFacts.of(outcome)
+    log.info(
+        "planned: %s, objective %s, bound %s, %d visit(s) unplaced",
+        facts.status,
+        facts.objective,
+        facts.best_bound,
+        sum(u.visits for u in facts.unplaced),
+    )
+    return facts
 
 
 def _baseline_version(latest: RosterVersion | None, matches: bool) -> int | None:
@@ -462,21 +555,25 @@ def _publish(engine: Engine, report: WeeklyReport) -> RosterVersion:
 
 
 def version_facts(report: WeeklyReport) -> dict[str, Any]:
-    """What a version records about the run that made it (and summary.json repeats)."""
-    result = report.outcome.result
+    """What a version records about the run that made it (and summary.json repeats); with
+    `inputs`, so the next run can tell whether anything changed since."""
+    facts = report.facts
     return {
         "date_from": report.date_from.isoformat(),
         "date_to": report.date_to.isoformat(),
         "weeks": report.request.weeks,
         "visits": len(report.roster),
         "changes": report.diff.counts(),
-        "unplaced": [_unplaced_json(u) for u in report.outcome.unplaced],
+        "unplaced": [dataclasses.asdict(u) for u in facts.unplaced],
         "at_risk": [dataclasses.asdict(a) for a in report.at_risk],
-        "status": result.status,
-        "objective": report.outcome.validation.objective,
-        "best_bound": result.best_bound,
-        "gap": result.gap,
-        "solve_seconds": round(result.seconds, 3),
+        "status": facts.status,
+        "objective": facts.objective,
+        "best_bound": facts.best_bound,
+        "gap": facts.gap,
+        "solve_seconds": facts.seconds,
+        "deferred_beyond_weeks": facts.deferred,
+        "warnings": facts.warnings,
+        "inputs": report.inputs,
     }
 
 
@@ -487,6 +584,7 @@ def summary_json(report: WeeklyReport) -> dict[str, Any]:
         "version": None if version is None else version.version,
         "published_at": None if version is None else version.published_at.isoformat(),
         "matches_version": report.matches_version,
+        "replanned": report.facts.solved,
         "week_of": report.date_from.isoformat(),
         **version_facts(report),
         "changes_against": report.diff.against,
@@ -496,8 +594,6 @@ def summary_json(report: WeeklyReport) -> dict[str, Any]:
             "lines": [dataclasses.asdict(line) for line in report.sla.lines],
             "note": report.sla.note,
         },
-        "deferred_beyond_weeks": report.outcome.deferred,
-        "warnings": report.outcome.warnings,
     }
 
 
@@ -513,12 +609,12 @@ def summary_markdown(report: WeeklyReport) -> str:
         _visits_line(report.roster),
         "",
         *_changes_section(report.diff),
-        *_unplaced_section(report.outcome.unplaced),
+        *_unplaced_section(report.facts.unplaced),
         *_at_risk_section(report.at_risk),
         *_sla_section(report.sla),
         "## Solve",
         "",
-        _solve_line(report.outcome),
+        _solve_line(report.facts),
     ]
     return "\n".join(out) + "\n"
 
@@ -529,7 +625,7 @@ def write_outputs(report: WeeklyReport, folder: Path) -> None:
     _replace(folder / "roster.csv", lambda path: write_roster_csv(report.roster, path))
     _replace(
         folder / "unplaced.csv",
-        lambda path: path.write_text(_unplaced_csv(report.outcome.unplaced), encoding="utf-8"),
+        lambda path: path.write_text(_unplaced_csv(report.facts.unplaced), encoding="utf-8"),
     )
     _write_calendars(report, folder / "calendars")
     text = json.dumps(summary_json(report), indent=2, default=str) + "\n"
@@ -562,15 +658,6 @@ def _replace(path: Path, write: Callable[[Path], object]) -> None:
     partial = path.with_name(f".{path.name}.partial")
     write(partial)
     os.replace(partial, path)
-
-
-def _unplaced_json(unplaced: Unplaced) -> dict[str, Any]:
-    return {
-        "contract_id": unplaced.contract_id,
-        "school_id": unplaced.school_id,
-        "visits": unplaced.visits,
-        "reason": unplaced.reason,
-    }
 
 
 def _unplaced_csv(unplaced: Sequence[Unplaced]) -> str:
@@ -688,12 +775,14 @@ def _sla_section(sla: SlaWeek) -> list[str]:
     return [*lines, ""]
 
 
-def _solve_line(outcome: PlanOutcome) -> str:
-    result = outcome.result
-    return (
-        f"Status {result.status}, objective {outcome.validation.objective}, "
-        f"bound {_number(result.best_bound)}, gap {result.gap:.1%}, {result.seconds:.1f} s."
+def _solve_line(facts: PlanFacts) -> str:
+    line = (
+        f"Status {facts.status}, objective {facts.objective}, bound {_number(facts.best_bound)}, "
+        f"gap {facts.gap:.1%}, {facts.seconds:.1f} s."
     )
+    if facts.solved:
+        return line
+    return f"Not re-planned: nothing changed since the run that published the version. {line}"
 
 
 def _slot(visit: PlannedVisit) -> tuple[date, str, time, time]:
