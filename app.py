@@ -6,5 +6,9 @@ st.set_page_config(page_title="School visit planner", page_icon="🗓️", layou
 
 pages = [
     st.Page("scheduler/ui/overview.py", title="Overview", icon="🗺️", default=True),
+    st.Page("scheduler/ui/board.py", title="Board", icon="📋", url_path="board"),
+    st.Page("scheduler/ui/plan.py", title="Plan", icon="⚙️", url_path="plan"),
+    st.Page("scheduler/ui/balances.py", title="Balances", icon="📊", url_path="balances"),
+    st.Page("scheduler/ui/data.py", title="Data", icon="💾", url_path="data"),
 ]
 st.navigation(pages).run()

@@ -113,10 +113,12 @@ def new_vars(
     """Literals for `candidates`; `placed` (fixed + already planned) split pinned / outside."""
     cands = list(dict.fromkeys(candidates))
     plan = list(placed)
+    days = {s[1] for s in cands}
     members: dict[tuple[object, ...], list[int]] = defaultdict(list)
     for i, a in enumerate(plan):
-        for key in _day_keys(ix, a.contract, a.day, a.technician):
-            members[key].append(i)
+        if a.day in days:
+            for key in _day_keys(ix, a.contract, a.day, a.technician):
+                members[key].append(i)
     # A pinned visit brings its own technician-day and school-day in, and so on:
     # each day of a technician or a school is wholly inside the model or wholly outside.
     queue = [key for s in cands for key in _day_keys(ix, s[0], s[1], s[3])]

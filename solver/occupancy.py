@@ -24,8 +24,9 @@ class Occupancy:
         self._school_days: set[tuple[str, int]] = set()
         self.placed: Counter[int] = Counter()
         """Non-fixed visits per contract."""
-        self.visits: list[Assignment] = []
-        self._by_contract: dict[int, list[Assignment]] = defaultdict(list)
+        self._visits: dict[Assignment, None] = {}
+        """Insertion-ordered set: removing a visit is O(1)."""
+        self._by_contract: dict[int, dict[Assignment, None]] = defaultdict(dict)
         for a in ix.instance.fixed:
             self._insert(a)
 
@@ -38,20 +39,25 @@ class Occupancy:
         """Record a visit that `fits`; the caller has checked."""
         self._insert(a)
         self.placed[a.contract] += 1
-        self.visits.append(a)
-        self._by_contract[a.contract].append(a)
+        self._visits[a] = None
+        self._by_contract[a.contract][a] = None
 
     def remove(self, a: Assignment) -> None:
         start = self.ix.instance.windows[a.window].start
         self._day[(a.technician, a.day)].remove((start, a.window, a.contract))
         self._school_days.discard((self.ix.school_of(a.contract), a.day))
         self.placed[a.contract] -= 1
-        self.visits.remove(a)
-        self._by_contract[a.contract].remove(a)
+        del self._visits[a]
+        del self._by_contract[a.contract][a]
+
+    @property
+    def visits(self) -> list[Assignment]:
+        """Non-fixed visits placed so far, in the order they were added."""
+        return list(self._visits)
 
     def by_contract(self, contract: int) -> list[Assignment]:
         """Non-fixed visits of one contract placed so far."""
-        return self._by_contract.get(contract, [])
+        return list(self._by_contract.get(contract, ()))
 
     def school_busy(self, contract: int, day: int) -> bool:
         return (self.ix.school_of(contract), day) in self._school_days

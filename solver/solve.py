@@ -39,7 +39,7 @@ from solver.regions import regions
 from solver.standing import solve_standing
 from solver.template import StandingSlot
 from solver.validate import problems
-from solver.weekly import Tally, plan_weeks
+from solver.weekly import Tally, free_work, plan_weeks
 
 __all__ = ["PhaseStats", "Progress", "SolveParams", "SolveResult", "solve"]
 
@@ -146,7 +146,7 @@ def _decomposed(
     contracts = contract_order(ix)
     standing, standing_stats = _standing(ix, contracts, base.standing, params, clock, on_progress)
     expected = expected_visits(ix, standing, contracts)
-    work = {c: round(10 * len(v) / max(1, len(ix.contract_weeks[c]))) for c, v in expected.items()}
+    work = free_work(ix, standing, expected)
     week_regions = regions(ix, contracts, standing, work, 10 * params.region_visits)
     occ = Occupancy(ix)
     weeks = plan_weeks(

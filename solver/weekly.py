@@ -38,8 +38,10 @@ from solver.instance import Assignment, week
 from solver.occupancy import Occupancy
 from solver.params import PhaseStats, Progress, SolveParams
 from solver.regions import Region
-from solver.rules import eligible_technician
-from solver.template import StandingSlot
+from solver.template import StandingSlot, coverage
+
+KEEP_SLOT_TECHNICIANS = 6
+"""Technicians beyond the usual candidates who may take a visit on its standing slot."""
 
 
 @dataclass
@@ -91,7 +93,6 @@ def plan_weeks(
     total = sum(len(v) for v in future.values()) or 1
     shares = {wk: budget * len(future.get(wk, ())) / total for wk in weeks}
     future_count = Counter(a.contract for visits in future.values() for a in visits)
-    fixed_occ = Occupancy(ix)
     techs_of = _candidate_technicians(ix, standing, regions, params.week_technicians)
     for i, wk in enumerate(weeks, start=1):
         planned: dict[int, list[int]] = defaultdict(list)
@@ -101,7 +102,7 @@ def plan_weeks(
         free: dict[int, int] = {}
         for c in expected:
             owed_now = ix.instance.contracts[c].owed - occ.placed[c] - future_count[c]
-            if owed_now > 0 and _commit_standing(ix, occ, fixed_occ, c, wk, standing.get(c)):
+            if owed_now > 0 and _commit_standing(ix, occ, c, wk, standing.get(c)):
                 owed_now -= 1
             if owed_now > 0:
                 free[c] = owed_now
@@ -112,9 +113,7 @@ def plan_weeks(
             slots = [
                 s
                 for c in todo
-                for s in week_slots(
-                    ix, fixed_occ, c, wk, techs_of[c], standing.get(c), techs, planned[c]
-                )
+                for s in week_slots(ix, occ, c, wk, techs_of[c], standing.get(c), techs, planned[c])
             ]
             if not slots:
                 continue
@@ -156,7 +155,6 @@ def _candidate_technicians(
 def _commit_standing(
     ix: InstanceIndex,
     occ: Occupancy,
-    fixed_occ: Occupancy,
     c: int,
     wk: int,
     slot: StandingSlot | None,
@@ -167,10 +165,7 @@ def _commit_standing(
     if any(week(a.day) == wk for a in ix.fixed_by_contract[c]):
         return False
     day = day_of(wk, slot.weekday)
-    if not (
-        fixed_occ.fits(c, day, slot.window, slot.technician)
-        and occ.fits(c, day, slot.window, slot.technician)
-    ):
+    if not occ.fits(c, day, slot.window, slot.technician):
         return False
     occ.add(Assignment(c, day, slot.window, slot.technician))
     return True
@@ -187,7 +182,7 @@ def _split(regions: list[Region], free: dict[int, int], target: int) -> list[Reg
 
 def week_slots(
     ix: InstanceIndex,
-    fixed_occ: Occupancy,
+    occ: Occupancy,
     c: int,
     wk: int,
     techs: list[int],
@@ -199,18 +194,19 @@ def week_slots(
     dispatcher's fallback takes them in this order): the standing slot; the standing weekday
     and window with any eligible technician of the region, since keeping the slot with
     another technician (discontinuity) beats moving the day (irregularity); the days the
-    catch-up schedule `planned`; then every other visitable day, nearest the standing one."""
+    catch-up schedule `planned`; then every other visitable day, nearest the standing one.
+    Only slots that fit the plan as it stands: the others could never be chosen."""
     contract = ix.instance.contracts[c]
-    days = [d for d in week_days(wk) if d in ix.visitable[c] and not fixed_occ.school_busy(c, d)]
+    days = [d for d in week_days(wk) if d in ix.visitable[c] and not occ.school_busy(c, d)]
     target = day_of(wk, slot.weekday) if slot is not None else (planned or days or [0])[0]
     windows = sorted(contract.windows, key=lambda w: slot is None or w != slot.window)
     out: list[Slot] = []
     if slot is not None and target in days:
-        keep = [t for t in ix.eligible[c] if t in region and t not in techs]
+        keep = [t for t in ix.eligible[c] if t in region and t not in techs][:KEEP_SLOT_TECHNICIANS]
         out += [(c, target, slot.window, t) for t in [*techs, *keep]]
     order = sorted(days, key=lambda d: (d not in planned, abs(d - target), d))
     out += [(c, d, w, t) for d in order for w in windows for t in techs]
-    return [s for s in dict.fromkeys(out) if eligible_technician.allows(ix, c, s[1], s[3])]
+    return [s for s in dict.fromkeys(out) if occ.fits(*s)]
 
 
 def place_with_model(
@@ -294,3 +290,17 @@ def _dispatch(occ: Occupancy, slots: list[Slot], todo: dict[int, int]) -> list[A
             if occ.fits(*s):
                 place(s)
     return visits
+
+
+def free_work(
+    ix: InstanceIndex, standing: dict[int, StandingSlot], expected: dict[int, list[Assignment]]
+) -> dict[int, int]:
+    """Per contract, tenths of a visit per week that its standing slot cannot take: the
+    size of what week models decide, used to size regions."""
+    out = {}
+    for c, visits in expected.items():
+        slot = standing.get(c)
+        usable = coverage(ix, c, slot).usable if slot is not None else 0
+        free = max(0, len(visits) - usable)
+        out[c] = round(10 * free / max(1, len(ix.contract_weeks[c])))
+    return out

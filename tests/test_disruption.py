@@ -16,7 +16,21 @@ from sqlalchemy.engine import Engine
 from scheduler.calendar import Calendar
 from scheduler.cli import main
 from scheduler.demo import generate
-from scheduler.domain import LONDON, PlannedVisit, Scenario, VisitKind, VisitStatus
+from scheduler.domain import (
+    LONDON,
+    Cadence,
+    Contract,
+    Grade,
+    Nation,
+    Package,
+    PlannedVisit,
+    Scenario,
+    School,
+    Technician,
+    TermBlock,
+    VisitKind,
+    VisitStatus,
+)
 from scheduler.errors import InputError
 from scheduler.scenario import read_scenario
 from scheduler.services import disruption, visits
@@ -50,8 +64,16 @@ def planned_demo(seed: int = 1) -> tuple[Scenario, tuple[PlannedVisit, ...]]:
 
 @cache
 def planned_example() -> tuple[Scenario, tuple[PlannedVisit, ...]]:
-    """The format's example scenario (it has a full-managed school) planned for two weeks."""
+    """The format's example scenario planned for two weeks, with pool technician T007 moved
+    next to full-managed S0011 so that someone can cover its dedicated technician."""
     scenario, _ = read_scenario(EXAMPLE)
+    site = scenario.school("S0011")
+    scenario.technicians = [
+        dataclasses.replace(t, lat=site.lat + 0.01, lon=site.lon)
+        if t.technician_id == "T007"
+        else t
+        for t in scenario.technicians
+    ]
     outcome = plan(scenario, FROM, date(2026, 12, 4), SolveParams(time_limit=3, workers=2))
     assert outcome.ok
     return scenario, tuple(outcome.roster)
@@ -176,17 +198,18 @@ def test_absence_keeps_the_slot_with_cover_before_moving_the_day(tmp_path: Path)
 def test_absence_of_a_dedicated_technician_is_covered_from_the_pool(tmp_path: Path) -> None:
     engine = seeded(sqlite_url(tmp_path), planned_example())
     roster = plan_of(engine)
-    day_rows = [v for v in roster if v.kind is VisitKind.DEDICATED]
-    assert day_rows
-    first = min(day_rows, key=lambda v: (v.date, v.visit_id))
-    diff = disruption.absence(engine, first.technician_id, first.date, params=PARAMS)
-    change = next(c for c in diff.changes if c.visit.visit_id == first.visit_id)
-    if change.after is not None:
-        assert change.after.kind is VisitKind.DEDICATED
-        assert change.after.technician_id != first.technician_id
-        assert change.after.date == first.date
-    else:
-        assert "no free eligible cover" in change.why
+    day_row = min(
+        (v for v in roster if v.kind is VisitKind.DEDICATED and v.technician_id == "T009"),
+        key=lambda v: v.date,
+    )
+    their_day = {v.visit_id for v in roster if (v.technician_id, v.date) == ("T007", day_row.date)}
+    diff = disruption.absence(engine, "T009", day_row.date, params=PARAMS, apply=True)
+    cover = next(c for c in diff.changes if c.visit.visit_id == day_row.visit_id)
+    assert cover.after == dataclasses.replace(day_row, technician_id="T007")
+    assert {c.visit.visit_id for c in diff.not_displaced} == their_day
+    assert len(diff.not_displaced) <= disruption.MAX_NOT_DISPLACED_MOVES
+    stored = [v for v in plan_of(engine) if (v.technician_id, v.date) == ("T007", day_row.date)]
+    assert [v.visit_id for v in stored] == [day_row.visit_id]
 
 
 def test_absence_refuses_a_locked_visit_and_changes_nothing(tmp_path: Path) -> None:
@@ -459,3 +482,70 @@ def test_a_full_replan_after_a_change_keeps_the_ids_it_can(tmp_path: Path) -> No
         old = {v.visit_id for v in before if v.contract_id == contract_id}
         new = {v.visit_id for v in after if v.contract_id == contract_id}
         assert len(old & new) == min(len(old), len(new)), contract_id
+
+
+# --- the last resort: a neighbour moves, or the visit stays owed ---------------------------------
+
+
+def _tight_book() -> tuple[Scenario, tuple[PlannedVisit, ...]]:
+    """One technician who works Mondays and Tuesdays, one visit a day; school A's period
+    ends on Sunday 29 November, school B's runs on. A's Monday visit can only go to
+    Tuesday, where B's visit is."""
+    tech = Technician("T1", "Tess", 51.30, 0.50, Grade.SECOND_LINE, work_days=frozenset({0, 1}),
+                      max_visits_per_day=1)  # fmt: skip
+    schools = [
+        School(sid, f"School {sid}", 51.31 + n / 100, 0.51, Nation.ENG, "KENT")
+        for n, sid in enumerate(("A", "B"))
+    ]
+    contracts = [
+        Contract("CA", "A", Package.SCHEDULED, date(2026, 9, 7), 12, 12, Cadence.WEEKLY),
+        Contract("CB", "B", Package.SCHEDULED, date(2026, 9, 7), 40, 30, Cadence.WEEKLY),
+    ]
+    scenario = Scenario(
+        schools=schools,
+        technicians=[tech],
+        contracts=contracts,
+        term_dates=[TermBlock("KENT", date(2026, 9, 1), date(2026, 12, 18))],
+    )
+    am = scenario.window("3h", "AM")
+    roster = tuple(
+        PlannedVisit(
+            f"V-{cid}-{day:%Y%m%d}",
+            day,
+            "AM",
+            am.start,
+            am.end,
+            sid,
+            cid,
+            "T1",
+            VisitKind.SCHEDULED,
+        )
+        for cid, sid, day in (("CA", "A", date(2026, 11, 23)), ("CB", "B", date(2026, 11, 24)))
+    )
+    assert validate_roster(scenario, roster).violations == []
+    return scenario, roster
+
+
+def test_a_neighbour_moves_only_when_that_places_a_displaced_visit(tmp_path: Path) -> None:
+    engine = seeded(sqlite_url(tmp_path), _tight_book())
+    diff = disruption.closure(engine, "A", date(2026, 11, 23), params=PARAMS, apply=True)
+    assert diff.unplaced == []
+    moved = {c.visit.visit_id: c for c in diff.changes}
+    assert moved["V-CA-20261123"].after.date == date(2026, 11, 24)
+    (neighbour,) = diff.not_displaced
+    assert neighbour.visit.visit_id == "V-CB-20261124" and neighbour.after.date > date(2026, 11, 24)
+    assert "make room for V-CA-20261123" in neighbour.why
+
+
+def test_a_visit_no_slot_can_take_stays_owed_with_the_reason(tmp_path: Path) -> None:
+    engine = seeded(sqlite_url(tmp_path), _tight_book())
+    diff = disruption.closure(
+        engine, "A", date(2026, 11, 23), date(2026, 11, 24), params=PARAMS, apply=True
+    )
+    assert not diff.not_displaced
+    (unplaced,) = diff.unplaced
+    assert (unplaced.contract_id, unplaced.visits) == ("CA", 1)
+    assert unplaced.reason
+    (effect,) = [b for b in diff.balance if b.contract_id == "CA"]
+    assert effect.owed[1] == effect.owed[0] + 1
+    assert "V-CB-20261124" in {v.visit_id for v in plan_of(engine)}

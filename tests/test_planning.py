@@ -118,3 +118,19 @@ def test_bad_plan_arguments_exit_2(argv: list[str], tmp_path: Path) -> None:
 def test_plan_on_an_empty_database_exits_2(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'empty.db'}"
     assert main(["plan", "--from", "2026-11-30", "--to", "2026-12-04", "--db", db]) == 2
+
+
+def test_replanning_weeks_inside_a_longer_plan_defers_nothing(tmp_path: Path) -> None:
+    """Visits planned after the horizon are not owed in it, and do not shrink its share either."""
+    db = f"sqlite:///{tmp_path / 'year.db'}"
+    assert main(["import", str(EXAMPLE), "--db", db]) == 0
+    assert main(["plan", "--from", "2026-11-23", "--to", "2027-03-26", "--time-limit", "10",
+                 "--db", db]) == 0  # fmt: skip
+    weeks = ["--from", "2026-11-30", "--to", "2026-12-11"]
+    before = tmp_path / "before.csv"
+    assert main(["roster", *weeks, "--out", str(before), "--db", db]) == 0
+    assert main(["plan", *weeks, "--time-limit", "6", "--db", db]) == 0
+    after = tmp_path / "after.csv"
+    assert main(["roster", *weeks, "--out", str(after), "--db", db]) == 0
+    count = {p: len(p.read_text().splitlines()) for p in (before, after)}
+    assert count[after] >= count[before]

@@ -24,7 +24,9 @@ from icalendar import Calendar
 from scheduler.cli import main
 from scheduler.domain import LONDON, PlannedVisit, VisitKind
 from scheduler.scenario import read_scenario
+from scheduler.services import weekly as weekly_service
 from scheduler.services.dataset import open_database
+from scheduler.services.planning import PlanOutcome, plan_stored
 from scheduler.services.weekly import (
     calendar_sequence,
     last_week_sla,
@@ -59,6 +61,10 @@ def weekly(db_url: str, out: Path, *extra: str) -> int:
 
 def summary(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text())
+
+
+def publication(data: dict) -> tuple[bool, int | None, bool]:
+    return data["published"], data["version"], data["replanned"]
 
 
 def roster_rows(out: Path) -> list[dict[str, str]]:
@@ -104,16 +110,11 @@ def test_runs_publish_once_and_calendars_follow_moves_and_cancellations(
     assert weekly(book, first, "--publish") == 0
     assert weekly(book, second, "--publish") == 0
     one, again = summary(first), summary(second)
-    assert (one["published"], one["version"], one["replanned"]) == (True, 1, True)
-    assert (again["published"], again["version"], again["replanned"]) == (False, 1, False)
+    assert publication(one) == (True, 1, True)
+    assert publication(again) == (False, 1, False)  # nothing changed: not even re-planned
     _add_leave_after_the_weeks(book)
     assert weekly(book, tmp_path / "replanned", "--publish") == 0
-    replanned = summary(tmp_path / "replanned")
-    assert (replanned["published"], replanned["version"], replanned["replanned"]) == (
-        False,
-        1,
-        True,
-    )
+    assert publication(summary(tmp_path / "replanned")) == (False, 1, True)  # same roster
     for key in ("visits", "changes", "unplaced", "at_risk", "status", "best_bound", "gap"):
         assert key in again
     assert one["visits"] == len(roster_rows(first)) > 0
@@ -131,7 +132,7 @@ def test_runs_publish_once_and_calendars_follow_moves_and_cancellations(
 
     assert weekly(book, third, "--publish") == 0
     three = summary(third)
-    assert (three["published"], three["version"]) == (True, 2)
+    assert publication(three) == (True, 2, True)
     assert three["changes"]["moved"] >= 1 and three["changes"]["cancelled"] >= 1
     after = events(third / "calendars" / f"technician-{moved['technician_id']}.ics")
     before = events(first / "calendars" / f"technician-{moved['technician_id']}.ics")
@@ -242,8 +243,7 @@ def test_a_run_killed_mid_solve_leaves_the_published_version_and_its_lock_expire
 
     time.sleep(max(0.0, (lock.expires_at - datetime.now(UTC)).total_seconds()) + 0.5)
     assert weekly(book, tmp_path / "later", "--publish") == 0
-    later = summary(tmp_path / "later")
-    assert (later["published"], later["version"]) == (True, 2)
+    assert publication(summary(tmp_path / "later")) == (True, 2, True)
     with session_scope(engine) as session:
         assert version_visits(session, version=1) == published
         assert lock_holder(session, name="weekly") is None
@@ -279,6 +279,24 @@ def test_an_expired_lock_is_taken_over_and_only_its_holder_releases_it(db_url: s
     with session_scope(engine) as session:
         release_lock(session, name="weekly", holder="first")
         assert lock_holder(session, name="weekly").holder == "second"
+
+
+def test_a_plan_the_solver_does_not_stand_by_is_not_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    assert main(["import", str(EXAMPLE), "--db", url]) == 0
+
+    def unproven(*args: object, **kwargs: object) -> PlanOutcome:
+        outcome = plan_stored(*args, **kwargs)
+        outcome.result = dataclasses.replace(outcome.result, status="UNKNOWN")
+        return outcome
+
+    monkeypatch.setattr(weekly_service, "plan_stored", unproven)
+    assert weekly(url, tmp_path / "out", "--publish") == 1
+    with session_scope(open_database(url)) as session:
+        assert latest_version(session) is None
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_empty_database_is_bad_input_and_releases_the_lock(tmp_path: Path) -> None:

@@ -32,6 +32,8 @@ AT_RISK_NAMED = 10
 SOLVE_SHARE = 0.8
 """Of --time-limit, what the solver may use; the rest covers loading, checks, publishing
 and writing calendars, so the limit bounds the whole command."""
+START_UP_SHARE = 0.9
+"""Start-up beyond a tenth of the limit comes off the solver's share."""
 
 log = logging.getLogger("scheduler.weekly")
 
@@ -126,8 +128,10 @@ def cmd_weekly(args: argparse.Namespace) -> int:
 
 
 def solve_budget(time_limit: float, spent: float) -> float:
-    """The solver's share of what is left of the run's wall-clock limit (at least 1 s)."""
-    return max(1.0, time_limit * SOLVE_SHARE - spent)
+    """The solver's fixed share of --time-limit, so a seed gives the same plan however long
+    start-up took (the solver's work budget derives from it); cut only when start-up ate
+    into the rest of the run's limit (at least 1 s)."""
+    return max(1.0, min(time_limit * SOLVE_SHARE, time_limit * START_UP_SHARE - spent))
 
 
 def _report(report: WeeklyReport, seconds: float) -> None:

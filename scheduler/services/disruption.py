@@ -77,15 +77,17 @@ a second; the rest of the period is tried only for what does not fit."""
 CONTEXT_DAYS = 7
 """Fixed visits this far beyond the last candidate day are in the model too, so crowding
 and regularity see the next week's visit."""
+LOOKAHEAD_DAYS = 14
+"""How far ahead a callout nobody can take today looks for the first open day."""
 MIN_ON_SITE_MINUTES = 60
 """An emergency slot must leave at least this long on site after the estimated arrival."""
 DEFAULT_PARAMS = SolveParams(time_limit=10.0, workers=2, seed=0)
 """For the whole re-plan, however many phases it takes; most changes need well under 2 s."""
 
 REPLAN_WEIGHTS = {"workload": 0}
-"""A re-plan places a few visits among thousands that stay: balancing the whole book's
-workload is not its job, and that book-wide term is what keeps CP-SAT from proving a
-small re-plan optimal."""
+"""A re-plan places a few visits among thousands that stay: it should send each to whoever
+fits best, not to whoever is idlest over the year; balancing the book is the weekly plan's
+job."""
 
 MOVABLE_KINDS = frozenset({VisitKind.SCHEDULED, VisitKind.MAKE_UP})
 """What a re-plan may move: never a dedicated day's or an emergency's row."""
@@ -743,6 +745,7 @@ def cancel(
     if recorded is not None and recorded.status is status:
         return Diff("cancel", f"{visit_id} by {by}", reason, day=recorded.date)
     visit = book.visit(visit_id)
+    refuse([not_locked(visit, "VISIT_ID")])
     if visit.kind is VisitKind.EMERGENCY:
         refuse(
             [Problem("VISIT_ID", None, None, visit_id, "a planned visit, not an emergency callout")]
@@ -787,6 +790,9 @@ def cancel(
 class CalloutOption:
     """One technician who could go, when they would arrive, and what of theirs it costs."""
 
+    day: date
+    """The callout's day, or the next day the site may be visited when nobody can still be
+    there inside one of today's windows."""
     technician_id: str
     depart_from: str
     """The school of their previous stop, or `home`."""
@@ -857,7 +863,22 @@ class CalloutBoard:
         return list(self._school_day.get((school_id, day), ()))
 
     def options(self, contract: Contract, at: datetime, priority: Priority) -> list[CalloutOption]:
-        """Every technician who can take the callout today, best first for the priority."""
+        """Every technician who can take the callout, best first for the priority: today if
+        anyone can still get there inside a window, else first thing on the next open day."""
+        calendar, opens = self.book.calendar, self.book.scenario.settings.onsite_start
+        for n in range(LOOKAHEAD_DAYS + 1):
+            day = at.date() + timedelta(days=n)
+            if not calendar.may_visit(contract.contract_id, day):
+                continue
+            moment = at if n == 0 else datetime.combine(day, opens, tzinfo=at.tzinfo)
+            found = self._options_on(contract, moment, priority)
+            if found:
+                return found
+        return []
+
+    def _options_on(
+        self, contract: Contract, at: datetime, priority: Priority
+    ) -> list[CalloutOption]:
         school = self.book.scenario.school(contract.school_id)
         day, now = at.date(), _minutes(at.time())
         own_visits = {v.visit_id for v in self.same_day(school.school_id, day)}
@@ -872,7 +893,7 @@ class CalloutBoard:
             ]
             if any(v.kind is VisitKind.DEDICATED or v.kind is VisitKind.EMERGENCY for v in rows):
                 continue
-            option = self._option(tech, school, contract, rows, now)
+            option = self._option(tech, school, contract, rows, day, now)
             if option is not None:
                 found.append(option)
         return sorted(found, key=lambda o: _rank_key(priority, o))
@@ -883,6 +904,7 @@ class CalloutBoard:
         school: School,
         contract: Contract,
         rows: Sequence[PlannedVisit],
+        day: date,
         now: int,
     ) -> CalloutOption | None:
         minutes = self.book.travel.minutes
@@ -914,6 +936,7 @@ class CalloutBoard:
         if any(v.locked for v in bumped) or len(rows) - len(bumped) >= tech.max_visits_per_day:
             return None
         return CalloutOption(
+            day=day,
             technician_id=tech.technician_id,
             depart_from=prev.school_id if prev else "home",
             departure=_clock(leave_at),
@@ -963,26 +986,8 @@ def callout_contract(book: Book, school_id: str, day: date) -> Contract:
         )
     contract = min(covering, key=lambda c: (not c.is_scheduled, c.contract_id))
     if contract.package is Package.FULL_MANAGED:
-        refuse(
-            [
-                Problem(
-                    "SCHOOL_ID",
-                    None,
-                    None,
-                    school_id,
-                    "not full-managed: the dedicated technician handles emergencies on site",
-                )
-            ]
-        )
-    reason = book.calendar.contract_closed_reason(contract.contract_id, day)
-    if reason is not None:
-        refuse(
-            [
-                Problem(
-                    "--at", None, "rule 1", str(day), f"a day the site may be visited, not {reason}"
-                )
-            ]
-        )
+        on_site = "not full-managed: the dedicated technician handles emergencies on site"
+        refuse([Problem("SCHOOL_ID", None, None, school_id, on_site)])
     return contract
 
 
@@ -1015,38 +1020,27 @@ def _to_drop(
     that day (one visit a day), else the contract's next scheduled visit after the callout."""
     if drop is not None:
         visit = book.visit(drop, field_name="--drop")
-        ours = visit.contract_id == contract.contract_id and visit.date >= day
-        refuse(
-            [
-                not_locked(visit, "--drop"),
-                None
-                if ours
-                else Problem(
-                    "--drop",
-                    None,
-                    None,
-                    drop,
-                    f"a visit of {contract.contract_id} on or after {day}",
-                ),
-            ]
-        )
-        return visit
-    if same_day:
-        return same_day[0]
-    if not contract.is_scheduled:
-        return None
-    later = sorted(
-        (
+        if visit.contract_id != contract.contract_id or visit.date < day:
+            wanted = f"a visit of {contract.contract_id} on or after {day}"
+            refuse([Problem("--drop", None, None, drop, wanted)])
+    elif same_day:
+        visit = same_day[0]
+    elif contract.is_scheduled:
+        later = [
             v
             for v in book.roster
             if v.contract_id == contract.contract_id
             and v.date > day
             and not v.locked
             and v.kind in MOVABLE_KINDS
-        ),
-        key=lambda v: (v.date, v.start),
-    )
-    return later[0] if later else None
+        ]
+        if not later:
+            return None
+        visit = min(later, key=lambda v: (v.date, v.start))
+    else:
+        return None
+    refuse([not_locked(visit, "--drop")])
+    return visit
 
 
 def emergency(
@@ -1067,15 +1061,14 @@ def emergency(
     technician's bumped visits re-planned."""
     book = load_book(engine)
     at, level = _local(at), _priority(priority)
-    day = at.date()
-    contract = callout_contract(book, school_id, day)
-    visit_id = f"E-{contract.contract_id}-{day:%Y%m%d}"
+    contract = callout_contract(book, school_id, at.date())
+    visit_id = callout_id(contract, at)
     diff = Diff(
         "emergency",
         f"{school_id} {level.value} at {at:%Y-%m-%d %H:%M}",
         reason,
         school_id=school_id,
-        day=day,
+        day=at.date(),
     )
     if any(h.visit_id == visit_id for h in book.scenario.history):
         diff.notes.append(f"{visit_id} is already recorded")
@@ -1083,13 +1076,14 @@ def emergency(
     board = CalloutBoard(book)
     options = board.options(contract, at, level)
     if not options:
-        reach = f"a school some technician can still reach on {day} after {at:%H:%M}"
+        reach = f"a school someone can reach within {LOOKAHEAD_DAYS} days of {at:%Y-%m-%d %H:%M}"
         refuse([Problem("SCHOOL_ID", None, None, school_id, reach)])
     if not 1 <= choose <= len(options):
         refuse(
             [Problem("--choose", None, None, str(choose), f"an option from 1 to {len(options)}")]
         )
     option = options[choose - 1]
+    day = diff.day = option.day
     same_day = board.same_day(school_id, day)
     dropped = _to_drop(book, contract, day, same_day, drop)
     row = _callout_row(visit_id, contract, day, option)
@@ -1125,6 +1119,12 @@ def emergency(
         actor=actor,
         balance_note=emergency_effect(contract),
     )
+
+
+def callout_id(contract: Contract, at: datetime) -> str:
+    """Keyed by the day the callout came in (even when it is served the next day), so the
+    same callout applied twice is recorded once."""
+    return f"E-{contract.contract_id}-{at:%Y%m%d}"
 
 
 def _callout_row(

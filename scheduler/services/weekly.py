@@ -702,7 +702,7 @@ def _changes_text(diff: RosterDiff) -> str:
 
 
 def _changes_section(diff: RosterDiff) -> list[str]:
-    against = "nothing published before" if diff.against is None else f"version {diff.against}"
+    against = "none: the first version" if diff.against is None else f"version {diff.against}"
     lines = [f"## Changes against {against}", "", _changes_text(diff).capitalize() + "."]
     rows = [("added", None, v) for v in diff.added]
     rows += [("cancelled", v, None) for v in diff.cancelled]

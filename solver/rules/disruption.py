@@ -21,6 +21,8 @@ def build(
     ix: InstanceIndex, model: cp_model.CpModel, vars: VisitVars
 ) -> dict[str, cp_model.LinearExprT]:
     del model  # both terms are linear in the literals
+    if not ix.instance.hint:
+        return {"moved": 0, "reassigned": 0}
     kept: dict[tuple[int, int, int], set[int]] = defaultdict(set)
     for a in vars.outside:
         kept[(a.contract, a.day, a.window)].add(a.technician)

@@ -3,8 +3,10 @@
 Windows are fixed times, so a day's route is its visits in window order. Each
 technician-day of the model gets a circuit through home and its candidate
 visits, with arcs only forward in time and a self-loop for a visit not made;
-the arcs used are exactly the legs driven, whatever subset is chosen. A day
-with a single candidate needs no circuit: it costs its round trip.
+the arcs used are exactly the legs driven, whatever subset is chosen. There
+is no arc for a leg longer than the gap between its windows: two such visits
+cannot be consecutive (`travel_fits_gap`), so the arc could never be used.
+A day with a single candidate needs no circuit: it costs its round trip.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def _day(
         arc(0, i, ix.travel(home, where[i - 1]))
         arc(i, 0, ix.travel(where[i - 1], home))
         for j, u in enumerate(slots, start=1):
-            if ix.windows.before(s[2], u[2]):
-                arc(i, j, ix.travel(where[i - 1], where[j - 1]))
+            minutes = ix.travel(where[i - 1], where[j - 1])
+            if ix.windows.before(s[2], u[2]) and minutes <= ix.windows.gap(s[2], u[2]):
+                arc(i, j, minutes)
     model.add_circuit(arcs)
     return cp_model.LinearExpr.sum(cost)

@@ -1,0 +1,157 @@
+"""The board's frames, built from plain data so they are tested without Streamlit.
+
+Kept apart from the page because building and styling the grid is the only slow-ish part
+(~60 ms on a 40-technician week) and the cell -> visits mapping must be exact: a click
+lands on a (row, column) pair and the dialog must list precisely that cell's visits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from scheduler.domain import DAY_WINDOW, PlannedVisit, Scenario, VisitKind
+
+KIND_MARK = {
+    VisitKind.SCHEDULED: "",
+    VisitKind.MAKE_UP: " (M)",
+    VisitKind.EMERGENCY: " (E)",
+    VisitKind.DEDICATED: " (D)",
+}
+"""Text marks, not emoji: headless chromium and some desktops draw emoji as boxes."""
+LOCK_MARK = "[L] "
+KIND_COLOUR = {
+    VisitKind.SCHEDULED: "#dbeafe",
+    VisitKind.MAKE_UP: "#fef3c7",
+    VisitKind.EMERGENCY: "#fecaca",
+    VisitKind.DEDICATED: "#e9d5ff",
+}
+KIND_ORDER = (VisitKind.EMERGENCY, VisitKind.MAKE_UP, VisitKind.DEDICATED, VisitKind.SCHEDULED)
+"""When a cell holds visits of several kinds, it takes the colour of the first here."""
+WINDOW_ORDER = ("AM", "LUNCH", "PM", DAY_WINDOW)
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_with_visits(plan: Iterable[PlannedVisit]) -> list[date]:
+    """Mondays of the weeks that have planned visits, earliest first."""
+    return sorted({monday(v.date) for v in plan})
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    technician_id: str
+    day: date
+    window: str
+
+
+@dataclass(slots=True)
+class BoardGrid:
+    """The grid as shown, plus what each position means."""
+
+    text: pd.DataFrame
+    kinds: pd.DataFrame
+    technician_ids: list[str]
+    columns: dict[str, tuple[date, str]]
+    visits: dict[Cell, list[PlannedVisit]]
+
+    def cell(self, row: int, column: str) -> Cell | None:
+        if not 0 <= row < len(self.technician_ids) or column not in self.columns:
+            return None
+        day, window = self.columns[column]
+        return Cell(self.technician_ids[row], day, window)
+
+    def styled(self) -> pd.io.formats.style.Styler:
+        """Background by the cell's kind: a dispatcher spots make-ups and callouts at a glance."""
+        colours = self.kinds.map(lambda k: f"background-color: {KIND_COLOUR[k]}" if k else "")
+        return self.text.style.apply(lambda _: colours, axis=None)
+
+
+def column_label(day: date, window: str) -> str:
+    return f"{day:%a %d %b} {window}"
+
+
+def visit_text(visit: PlannedVisit, school_names: dict[str, str]) -> str:
+    name = school_names.get(visit.school_id, visit.school_id)
+    return f"{LOCK_MARK if visit.locked else ''}{name}{KIND_MARK[visit.kind]}"
+
+
+def board_grid(
+    scenario: Scenario,
+    plan: Sequence[PlannedVisit],
+    week: date,
+    *,
+    technician_ids: Sequence[str] | None = None,
+    school_ids: Sequence[str] | None = None,
+) -> BoardGrid:
+    """Rows = technicians (filtered), columns = Mon..Fri x the windows used that week."""
+    first = monday(week)
+    days = [first + timedelta(days=n) for n in range(5)]
+    wanted_schools = set(school_ids) if school_ids else None
+    techs = [
+        t
+        for t in sorted(scenario.technicians, key=lambda t: t.name)
+        if not technician_ids or t.technician_id in technician_ids
+    ]
+    in_week = [
+        v
+        for v in plan
+        if first <= v.date < first + timedelta(days=5)
+        and (wanted_schools is None or v.school_id in wanted_schools)
+    ]
+    used = {v.window for v in in_week} or {"AM", "PM"}
+    windows = [w for w in WINDOW_ORDER if w in used] + sorted(used - set(WINDOW_ORDER))
+    columns = {column_label(d, w): (d, w) for d in days for w in windows}
+    cells: dict[Cell, list[PlannedVisit]] = defaultdict(list)
+    for visit in sorted(in_week, key=lambda v: (v.start, v.school_id)):
+        cells[Cell(visit.technician_id, visit.date, visit.window)].append(visit)
+    names = {s.school_id: s.name for s in scenario.schools}
+    text_rows, kind_rows = [], []
+    for tech in techs:
+        text_row, kind_row = [], []
+        for day, window in columns.values():
+            found = cells.get(Cell(tech.technician_id, day, window), [])
+            text_row.append(" | ".join(visit_text(v, names) for v in found))
+            kinds = {v.kind for v in found}
+            kind_row.append(next((k for k in KIND_ORDER if k in kinds), ""))
+        text_rows.append(text_row)
+        kind_rows.append(kind_row)
+    index = pd.Index([t.name for t in techs], name="Technician")
+    return BoardGrid(
+        text=pd.DataFrame(text_rows, index=index, columns=list(columns), dtype=object),
+        kinds=pd.DataFrame(kind_rows, index=index, columns=list(columns), dtype=object),
+        technician_ids=[t.technician_id for t in techs],
+        columns=columns,
+        visits=dict(cells),
+    )
+
+
+def day_route(
+    scenario: Scenario, plan: Sequence[PlannedVisit], technician_id: str, day: date
+) -> pd.DataFrame:
+    """The technician's day as stops in window order, home first and last (straight legs)."""
+    tech = scenario.technician(technician_id)
+    schools = {s.school_id: s for s in scenario.schools}
+    visits = sorted(
+        (v for v in plan if v.technician_id == technician_id and v.date == day),
+        key=lambda v: (v.start, v.end),
+    )
+    rows = [{"stop": "home", "name": f"{tech.name} (home)", "lat": tech.lat, "lon": tech.lon}]
+    for n, visit in enumerate(visits, start=1):
+        school = schools[visit.school_id]
+        rows.append(
+            {
+                "stop": str(n),
+                "name": f"{n}. {school.name} {visit.window}",
+                "lat": school.lat,
+                "lon": school.lon,
+            }
+        )
+    rows.append({"stop": "home", "name": f"{tech.name} (home)", "lat": tech.lat, "lon": tech.lon})
+    return pd.DataFrame(rows)
