@@ -9,6 +9,8 @@ pages = [
     st.Page("scheduler/ui/board.py", title="Board", icon="📋", url_path="board"),
     st.Page("scheduler/ui/plan.py", title="Plan", icon="⚙️", url_path="plan"),
     st.Page("scheduler/ui/balances.py", title="Balances", icon="📊", url_path="balances"),
+    st.Page("scheduler/ui/sla.py", title="SLA", icon="⏱️", url_path="sla"),
+    st.Page("scheduler/ui/audit.py", title="Audit", icon="📜", url_path="audit"),
     st.Page("scheduler/ui/data.py", title="Data", icon="💾", url_path="data"),
 ]
 st.navigation(pages).run()

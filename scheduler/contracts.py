@@ -6,12 +6,21 @@ named function here so that "owed" means the same number on every screen.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from math import ceil
 
-from scheduler.domain import CONSUMING_STATUSES, Contract, HistoryVisit, VisitStatus
+from scheduler.domain import (
+    CONSUMING_STATUSES,
+    Contract,
+    HistoryVisit,
+    PlannedVisit,
+    Scenario,
+    VisitKind,
+    VisitStatus,
+)
 
 
 def bought(contract: Contract) -> int:
@@ -92,3 +101,15 @@ def needs_catch_up(contract: Contract, visitable_weeks: int, owed: int | None = 
         return False
     wanted = bought(contract) if owed is None else owed
     return wanted > regular_capacity(contract, visitable_weeks)
+
+
+def without_mirrored_history(scenario: Scenario, roster: Sequence[PlannedVisit]) -> Scenario:
+    """An emergency applied through the product is both a history record and a roster row of
+    the same id; the validator and the planner count the row, so the record must not count
+    twice."""
+    on_roster = {v.visit_id for v in roster if v.kind is VisitKind.EMERGENCY}
+    if not any(h.visit_id in on_roster for h in scenario.history):
+        return scenario
+    return dataclasses.replace(
+        scenario, history=[h for h in scenario.history if h.visit_id not in on_roster]
+    )

@@ -11,11 +11,16 @@ an estimate of what each visit costs where it lands:
   the template in that window that week); another technician free in that
   window costs `discontinuity`; otherwise, or on another weekday, the week
   is `irregular`;
-- a second visit in a week costs the crowding it causes.
+- a second visit in a week costs the crowding it causes;
+- a visit beyond the standing slot's own that would overload its
+  technician's week (expected visits against available days x visits a day)
+  costs `discontinuity` per visit over: someone else has to go.
 So a week whose standing day is closed (a bank holiday, an INSET day) or
 whose slot is taken is skipped when a double elsewhere is cheaper, a
 fortnightly contract catches up in an off week when its slot is free then,
-and a holiday week of an open site is taken first.
+a holiday week of an open site is taken first, and contracts (planned one
+after another, hardest to staff first) do not all pile their catch-ups into
+the same quiet weeks before a half-term.
 
 The result is a list of *expected* visits per contract: the week models
 treat the future ones as the plan around them, and each week's own as what
@@ -30,7 +35,7 @@ from dataclasses import dataclass, replace
 from solver.cadence import day_of, period_weeks, week_days
 from solver.evaluate import crowding_limit, pace_targets
 from solver.index import InstanceIndex
-from solver.instance import Assignment, weekday
+from solver.instance import Assignment, week, weekday
 from solver.objective import weights
 from solver.template import StandingSlot, Template
 
@@ -50,26 +55,69 @@ def expected_visits(
     template = Template(ix)
     for c, slot in standing.items():
         template.add(c, slot)
-    return {
-        c: _spread(ix, c) if c not in standing else _schedule(ix, template, c, standing[c])
-        for c in contracts
-    }
+    load = _Load(ix)
+    regular = {c: _regular_days(ix, c, slot) for c, slot in standing.items()}
+    for c, days in regular.items():
+        for d in days:
+            load.add(standing[c].technician, d, 1)
+    out: dict[int, list[Assignment]] = {}
+    for c in contracts:
+        slot = standing.get(c)
+        if slot is None:
+            out[c] = _spread(ix, c)
+            continue
+        out[c] = _schedule(ix, template, load, c, slot, regular[c])
+        planned = {a.day for a in out[c]}
+        for d in regular[c] - planned:
+            load.add(slot.technician, d, -1)
+        for d in planned - regular[c]:
+            load.add(slot.technician, d, 1)
+    return out
+
+
+class _Load:
+    """Expected visits per technician and week, against what their available days hold."""
+
+    def __init__(self, ix: InstanceIndex) -> None:
+        self.ix = ix
+        self.count: dict[tuple[int, int], int] = {}
+
+    def add(self, technician: int, day: int, n: int) -> None:
+        key = (technician, week(day))
+        self.count[key] = self.count.get(key, 0) + n
+
+    def overflow(self, technician: int, day: int) -> int:
+        """Visits beyond capacity if one more were added to the technician's week of `day`."""
+        tech = self.ix.instance.technicians[technician]
+        wk = week(day)
+        room = self.ix.max_per_day[technician] * sum(
+            1 for d in week_days(wk) if d in tech.available_days
+        )
+        return max(0, self.count.get((technician, wk), 0) + 1 - room)
+
+
+def _regular_days(ix: InstanceIndex, c: int, slot: StandingSlot) -> set[int]:
+    """Standing-slot days the contract is expected to keep (visitable, in its phase)."""
+    p = period_weeks(ix.instance.contracts[c])
+    days = {day_of(wk, slot.weekday) for wk in ix.contract_weeks[c] if wk % p == slot.phase}
+    return days & ix.visitable[c]
 
 
 def _schedule(
-    ix: InstanceIndex, template: Template, c: int, slot: StandingSlot
+    ix: InstanceIndex,
+    template: Template,
+    load: _Load,
+    c: int,
+    slot: StandingSlot,
+    regular: set[int],
 ) -> list[Assignment]:
     contract = ix.instance.contracts[c]
     w = weights(ix.instance.weights)
-    p = period_weeks(contract)
     fixed_days = sorted(a.day for a in ix.fixed_by_contract[c])
-    known = sorted(
-        {day_of(wk, slot.weekday) for wk in ix.contract_weeks[c] if wk % p == slot.phase}
-        & ix.visitable[c]
-        | set(fixed_days)
-    )
+    known = sorted(regular | set(fixed_days))
     weeks = [
-        _options(ix, template, c, slot, wk, known, fixed_days, w) for wk in ix.contract_weeks[c]
+        _options(ix, template, load, c, slot, wk, known, regular, fixed_days, w)
+        for wk in ix.contract_weeks[c]
     ]
     days = _choose(ix, c, weeks, fixed_days, contract.owed, w["behind_pace"])
     return [Assignment(c, d, slot.window, slot.technician) for d in sorted(days)]
@@ -78,15 +126,22 @@ def _schedule(
 def _options(
     ix: InstanceIndex,
     template: Template,
+    load: _Load,
     c: int,
     slot: StandingSlot,
     wk: int,
     known: list[int],
+    regular: set[int],
     fixed_days: list[int],
     w: dict[str, int],
 ) -> _Week:
     limit = crowding_limit(ix.instance.contracts[c])
     days = [d for d in week_days(wk) if d in ix.visitable[c] and d not in fixed_days]
+
+    def crowded(d: int) -> int:
+        """Someone else must go when the standing technician's week is already full."""
+        return 0 if d in regular else w["discontinuity"] * load.overflow(slot.technician, d)
+
     if any(d in week_days(wk) for d in fixed_days):
         first = None  # a fixed visit already makes the week visited
         anchor = next(d for d in fixed_days if d in week_days(wk))
@@ -94,7 +149,8 @@ def _options(
         priced = [
             (
                 _first_cost(ix, template, c, slot, wk, d, w)
-                + _crowd(known, d, limit) * w["crowding"],
+                + _crowd(known, d, limit) * w["crowding"]
+                + crowded(d),
                 d,
             )
             for d in days
@@ -105,7 +161,7 @@ def _options(
     if anchor is not None:
         others = [d for d in days if d != anchor]
         with_anchor = sorted({*known, anchor})
-        priced = [(_crowd(with_anchor, d, limit) * w["crowding"], d) for d in others]
+        priced = [(_crowd(with_anchor, d, limit) * w["crowding"] + crowded(d), d) for d in others]
         second = min(priced, default=None)
     return _Week(first, second)
 
@@ -161,15 +217,17 @@ def _choose(
     targets = pace_targets(ix, c)
     inf = float("inf")
     best: list[tuple[float, tuple[int, ...]]] = [(0.0, ())] + [(inf, ())] * owed
-    for (end, due), week in zip(targets, weeks, strict=True):
+    for (end, due), options in zip(targets, weeks, strict=True):
         fixed_done = bisect.bisect_right(fixed_days, end)
         choices: list[tuple[int, tuple[int, ...]]] = [(0, ())]
-        if week.first:
-            choices.append((week.first[0], (week.first[1],)))
-            if week.second:
-                choices.append((week.first[0] + week.second[0], (week.first[1], week.second[1])))
-        elif week.second:
-            choices.append((week.second[0], (week.second[1],)))
+        if options.first:
+            choices.append((options.first[0], (options.first[1],)))
+            if options.second:
+                choices.append(
+                    (options.first[0] + options.second[0], (options.first[1], options.second[1]))
+                )
+        elif options.second:
+            choices.append((options.second[0], (options.second[1],)))
         nxt: list[tuple[float, tuple[int, ...]]] = [(inf, ())] * (owed + 1)
         for e, (cost, picks) in enumerate(best):
             if cost == inf:

@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 from scheduler.cli import main
 from scheduler.domain import PlannedVisit, VisitKind
 from scheduler.errors import InputError
+from scheduler.services import visits
 from scheduler.services.dataset import load_book, open_database
 from scheduler.services.planning import stored_roster
 from scheduler.ui.board_model import LOCK_MARK, board_grid, day_route
@@ -29,9 +30,9 @@ from scheduler.ui.dataio import export_zip, import_zip
 from tests.support import ROOT
 
 EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
-PAGES = ["board", "plan", "balances", "data"]
-MOVED = "V-C0005-20261130"
-"""Monday 30 Nov AM at S0005 with T001 in the planned example; Fri 27 Nov AM is free."""
+PAGES = ["board", "plan", "balances", "sla", "audit", "data"]
+FREE_DAY = date(2026, 11, 27)
+"""The Friday before the planned week: nobody has a visit, so a move there is allowed."""
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,19 @@ def _page(monkeypatch: pytest.MonkeyPatch, url: str, page: str) -> AppTest:
     at.switch_page(f"scheduler/ui/{page}.py").run()
     assert not at.exception, at.exception
     return at
+
+
+def _movable(url: str) -> str:
+    """A scheduled visit of Mon 30 Nov that the services let move to FREE_DAY, same window."""
+    engine = open_database(url)
+    for visit in stored_roster(engine, date(2026, 11, 30), date(2026, 11, 30)):
+        if visit.kind is VisitKind.SCHEDULED:
+            try:
+                visits.move(engine, visit.visit_id, to_date=FREE_DAY)
+            except InputError:
+                continue
+            return visit.visit_id
+    raise AssertionError("no movable visit in the planned example")
 
 
 def _roster(url: str) -> dict[str, PlannedVisit]:
@@ -98,6 +112,10 @@ def test_page_renders_on_an_empty_database(
     at = _page(monkeypatch, f"sqlite:///{tmp_path / 'empty.db'}", page)
     if page == "data":
         assert "0 schools" in at.caption[0].value
+    elif page == "audit":
+        assert "0 event(s)" in at.caption[0].value
+    elif page == "sla":
+        assert any("No tickets" in info.value for info in at.info)
     else:
         assert any("database is empty" in info.value for info in at.info)
 
@@ -148,32 +166,33 @@ def _ids(visits: list[PlannedVisit], wanted: PlannedVisit) -> list[PlannedVisit]
 
 
 def test_board_lock_then_unlock_is_stored(monkeypatch: pytest.MonkeyPatch, book_url: str) -> None:
+    moved = _movable(book_url)
     at = _page(monkeypatch, book_url, "board")
-    _open_cell(at, MOVED, book_url)
+    _open_cell(at, moved, book_url)
     at.button(key="board_lock").click().run()
     assert not at.exception, at.exception
-    assert _roster(book_url)[MOVED].locked
-    assert any(MOVED in s.value for s in at.success)
+    assert _roster(book_url)[moved].locked
+    assert any(moved in s.value for s in at.success)
     assert any(LOCK_MARK.strip() in t for t in at.dataframe[0].value.to_numpy().ravel())
-    _open_cell(at, MOVED, book_url)
+    _open_cell(at, moved, book_url)
     assert at.button(key="board_lock").label == "Unlock"
     assert not [b for b in at.button if b.key == "board_preview_move"]  # locked: no move
     at.button(key="board_lock").click().run()
-    assert not _roster(book_url)[MOVED].locked
+    assert not _roster(book_url)[moved].locked
 
 
 def test_board_move_previews_then_applies(monkeypatch: pytest.MonkeyPatch, book_url: str) -> None:
+    moved = _movable(book_url)
     at = _page(monkeypatch, book_url, "board")
-    _open_cell(at, MOVED, book_url)
-    at.date_input(key="board_move_day").set_value(date(2026, 11, 27))
-    at.selectbox(key="board_move_window").set_value("AM")
+    _open_cell(at, moved, book_url)
+    at.date_input(key="board_move_day").set_value(FREE_DAY)
     at.button(key="board_preview_move").click().run()
     assert not at.exception, at.exception
-    assert "moved: V-C0005-20261130" in at.code[0].value
-    assert _roster(book_url)[MOVED].date == date(2026, 11, 30)  # a preview writes nothing
+    assert f"moved: {moved}" in at.code[0].value
+    assert _roster(book_url)[moved].date == date(2026, 11, 30)  # a preview writes nothing
     at.button(key="board_apply").click().run()
     assert not at.exception, at.exception
-    assert _roster(book_url)[MOVED].date == date(2026, 11, 27)
+    assert _roster(book_url)[moved].date == FREE_DAY
     assert "board_open" not in at.session_state
 
 
@@ -181,14 +200,34 @@ def test_board_refuses_a_move_onto_a_weekend(
     monkeypatch: pytest.MonkeyPatch, book_url: str
 ) -> None:
     before = _roster(book_url)
+    moved = _movable(book_url)
     at = _page(monkeypatch, book_url, "board")
-    _open_cell(at, MOVED, book_url)
+    _open_cell(at, moved, book_url)
     at.date_input(key="board_move_day").set_value(date(2026, 11, 28))
     at.button(key="board_preview_move").click().run()
     assert any("Refused" in e.value for e in at.error)
     assert any("weekend" in t for t in at.dataframe[-1].value["expected"])
     assert not [b for b in at.button if b.key == "board_apply"]
     assert _roster(book_url) == before
+
+
+def test_board_cancel_by_school_previews_then_applies(
+    monkeypatch: pytest.MonkeyPatch, book_url: str
+) -> None:
+    moved = _movable(book_url)
+    at = _page(monkeypatch, book_url, "board")
+    _open_cell(at, moved, book_url)
+    at.radio(key="board_cancel_by").set_value("school")
+    at.text_input(key="board_cancel_reason").set_value("school trip")
+    at.button(key="board_preview_cancel").click().run()
+    assert not at.exception, at.exception
+    assert f"dropped: {moved}" in at.code[0].value
+    assert moved in _roster(book_url)
+    at.button(key="board_apply").click().run()
+    assert not at.exception, at.exception
+    assert moved not in _roster(book_url)
+    history = {h.visit_id: h for h in load_book(open_database(book_url)).history}
+    assert history[moved].status.value == "cancelled_by_school"
 
 
 # --- plan -------------------------------------------------------------------------------------
@@ -261,6 +300,35 @@ def test_balances_filters_charts_and_statements(
     at.date_input(key="bal_stmt_from").set_value(date(2027, 1, 1))
     at.date_input(key="bal_stmt_to").set_value(date(2026, 1, 1)).run()
     assert any("must be on or before" in e.value for e in at.error)
+
+
+# --- SLA and audit -----------------------------------------------------------------------
+
+
+def test_sla_shows_compliance_against_target(
+    monkeypatch: pytest.MonkeyPatch, book_url: str
+) -> None:
+    at = _page(monkeypatch, book_url, "sla")
+    at.date_input(key="sla_day").set_value(date(2026, 11, 30)).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert {"policy", "priority", "month", "measure", "share", "target"} <= set(table.columns)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "rule"]
+    at.multiselect(key="sla_by").set_value(["school_id"]).run()
+    assert "school_id" in at.dataframe[0].value.columns
+
+
+def test_audit_lists_a_board_change(monkeypatch: pytest.MonkeyPatch, book_url: str) -> None:
+    moved = _movable(book_url)
+    visits.lock(open_database(book_url), moved, reason="parents' evening", apply=True)
+    at = _page(monkeypatch, book_url, "audit")
+    at.selectbox(key="audit_action").set_value("lock").run()
+    frame = at.dataframe[0].value
+    assert moved in set(frame["visit_id"])
+    assert "parents' evening" in set(frame["reason"])
+    at.selectbox(key="audit_action").set_value("move").run()
+    assert at.dataframe[0].value.empty
 
 
 # --- data -------------------------------------------------------------------------------------

@@ -316,6 +316,25 @@ def test_closure_rebooks_the_schools_visits_inside_the_period(db_url: str) -> No
 # --- cancellations -------------------------------------------------------------------------------
 
 
+def test_closure_and_cancel_from_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = sqlite_url(tmp_path)
+    engine = seeded(url)
+    first, second = [v for v in plan_of(engine) if v.kind is VisitKind.SCHEDULED][:2]
+    before = snapshot(engine)
+    cancel = ["cancel", first.visit_id, "--by", "provider", "--time-limit", "2", "--db", url]
+    assert main([*cancel, "--dry-run"]) == 0
+    assert "owed again" in capsys.readouterr().out
+    assert snapshot(engine) == before
+    assert main(cancel) == 0
+    closure = ["closure", second.school_id, "--from", str(second.date), "--reason", "snow"]
+    assert main([*closure, "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert f"add closure: {second.school_id}" in out and "applied" in out
+    assert [a.action for a in audit_events(engine) if not a.visit_id] == ["cancel", "closure"]
+
+
 def test_cancel_by_school_counts_as_delivered(db_url: str) -> None:
     engine = seeded(db_url)
     visit = next(v for v in plan_of(engine) if v.kind is VisitKind.SCHEDULED)

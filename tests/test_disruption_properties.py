@@ -13,13 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from scheduler.contracts import bought, consumed
+from scheduler.contracts import bought, consumed, without_mirrored_history
 from scheduler.domain import PlannedVisit, Scenario, VisitKind
 from scheduler.errors import InputError
 from scheduler.services import disruption, visits
 from scheduler.services.balances import RecordIndex, counts_as_planned
 from scheduler.services.validate import validate_roster
-from scheduler.services.visits import without_mirrored_history
 from tests.test_disruption import (
     PARAMS,
     book_of,

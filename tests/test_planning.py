@@ -134,3 +134,18 @@ def test_replanning_weeks_inside_a_longer_plan_defers_nothing(tmp_path: Path) ->
     assert main(["roster", *weeks, "--out", str(after), "--db", db]) == 0
     count = {p: len(p.read_text().splitlines()) for p in (before, after)}
     assert count[after] >= count[before]
+
+
+def test_import_and_plan_are_in_the_audit_trail(tmp_path: Path) -> None:
+    from scheduler.services.audit import audit_events
+    from scheduler.services.dataset import open_database
+
+    db = f"sqlite:///{tmp_path / 'audit.db'}"
+    assert main(["import", str(EXAMPLE), "--db", db]) == 0
+    assert main(["plan", "--from", "2026-11-30", "--to", "2026-12-04", "--time-limit", "5",
+                 "--db", db]) == 0  # fmt: skip
+    events = audit_events(open_database(db))
+    actions = [e.action for e in events]
+    assert actions.count("import") == 1 and actions.count("plan") == 1
+    planned = next(e for e in events if e.action == "plan")
+    assert planned.day == date(2026, 11, 30) and planned.after["visits"] > 0

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from scheduler.cli import EXIT_FAILED, EXIT_OK, add_db, engine_from, iso_date
+from scheduler.errors import InputError, Problem
 
 if TYPE_CHECKING:
     from scheduler.services.visits import Diff
@@ -46,6 +47,8 @@ def _params(args: argparse.Namespace) -> SolveParams:
 
     if args.time_limit is None:
         return DEFAULT_PARAMS
+    if args.time_limit <= 0:
+        raise InputError([Problem("--time-limit", None, None, str(args.time_limit), "seconds > 0")])
     return dataclasses.replace(DEFAULT_PARAMS, time_limit=args.time_limit)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from scheduler.domain import Scenario
 from scheduler.errors import Problem
 from scheduler.scenario import read_scenario, write_scenario
+from scheduler.services import audit
 from scheduler.store.db import make_engine, migrate, resolve_db_url, session_scope
 from scheduler.store.repository import load_scenario, replace_scenario
 
@@ -27,8 +28,6 @@ def import_scenario(engine: Engine, folder: Path) -> ImportSummary:
     Raises InputError before touching the database, so a refused import loses nothing.
     """
     scenario, warnings = read_scenario(folder)
-    with session_scope(engine) as session:
-        replace_scenario(session, scenario=scenario)
     counts = {
         "schools": len(scenario.schools),
         "technicians": len(scenario.technicians),
@@ -39,6 +38,9 @@ def import_scenario(engine: Engine, folder: Path) -> ImportSummary:
         "history visits": len(scenario.history),
         "tickets": len(scenario.tickets),
     }
+    with session_scope(engine) as session:
+        replace_scenario(session, scenario=scenario)
+        audit.record(session, actor=None, action="import", after=counts, reason=str(folder))
     return ImportSummary(counts=counts, warnings=warnings)
 
 

@@ -30,6 +30,7 @@ from typing import Literal
 
 from sqlalchemy.engine import Engine
 
+from scheduler.contracts import without_mirrored_history
 from scheduler.domain import (
     LONDON,
     Closure,
@@ -63,7 +64,6 @@ from scheduler.services.visits import (
     not_frozen,
     not_locked,
     refuse,
-    without_mirrored_history,
 )
 from solver import instance as si
 from solver.solve import SolveParams, solve
@@ -924,9 +924,7 @@ class CalloutBoard:
             ),
             None,
         )
-        if window is None or arrival + MIN_ON_SITE_MINUTES > _minutes(
-            self.book.scenario.settings.onsite_end
-        ):
+        if window is None:
             return None
         later = [v for v in rows if _minutes(v.start) > now]
         bumped = [v for v in later if _clashes(minutes, school.school_id, window, v)]

@@ -18,7 +18,7 @@ from datetime import date, time, timedelta
 from sqlalchemy.engine import Engine
 
 from scheduler.calendar import Calendar
-from scheduler.contracts import bought, consumed
+from scheduler.contracts import bought, consumed, without_mirrored_history
 from scheduler.domain import (
     DAY_WINDOW,
     Contract,
@@ -32,6 +32,7 @@ from scheduler.domain import (
 )
 from scheduler.eligibility import commute_limit, eligible
 from scheduler.errors import InputError, Problem
+from scheduler.services import audit
 from scheduler.services.diagnose import explain_unplaced
 from scheduler.services.validate import ValidationReport, validate_roster
 from scheduler.store.db import session_scope
@@ -484,6 +485,7 @@ def plan(
     on_progress: Callable[[Progress], None] | None = None,
 ) -> PlanOutcome:
     """Plan every visit of [date_from, date_to]; every roster is validated before it is returned."""
+    scenario = without_mirrored_history(scenario, existing)
     calendar = Calendar(scenario)
     travel = TravelMatrix(scenario)
     problem = build_problem(
@@ -601,7 +603,7 @@ def plan_stored(
     if outcome.ok:
         report = plan_report(outcome)
         with session_scope(engine) as session:
-            save_plan(
+            run_id = save_plan(
                 session,
                 visits=outcome.roster,
                 run=PlanRunInfo(
@@ -614,6 +616,19 @@ def plan_stored(
                 ),
                 date_from=date_from,
                 date_to=date_to,
+            )
+            audit.record(
+                session,
+                actor=None,
+                action="plan",
+                day=date_from,
+                after={
+                    "date_from": date_from.isoformat(),
+                    "date_to": date_to.isoformat(),
+                    "run_id": run_id,
+                    "visits": len(outcome.roster),
+                    "status": outcome.result.status,
+                },
             )
     return outcome
 

@@ -25,7 +25,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from scheduler.calendar import Calendar
-from scheduler.contracts import bought, consumed
+from scheduler.contracts import bought, consumed, without_mirrored_history
 from scheduler.domain import (
     DAY_WINDOW,
     Closure,
@@ -57,8 +57,8 @@ from scheduler.store.repository import load_plan, load_scenario
 from scheduler.travel import TravelMatrix
 
 SLICE_TERMS_LEFT_OUT = frozenset({"workload"})
-"""Terms a diff does not report: `workload` compares every technician of the book, which a
-slice of the roster cannot measure, and a change moves it by a visit or two at most."""
+"""Terms a diff does not report: `workload` compares every technician of the book, which the
+slice of the roster a diff is priced on cannot measure."""
 
 
 class ChangeKind(StrEnum):
@@ -335,18 +335,6 @@ def refuse(problems: Iterable[Problem | None]) -> None:
 
 
 # --- hard rules and penalty terms on the slice a change touches ----------------------------
-
-
-def without_mirrored_history(scenario: Scenario, roster: Sequence[PlannedVisit]) -> Scenario:
-    """An emergency applied through the product is both a history record and a roster row of
-    the same id; the validator and the planner count the row, so the record must not count
-    twice."""
-    on_roster = {v.visit_id for v in roster if v.kind is VisitKind.EMERGENCY}
-    if not any(h.visit_id in on_roster for h in scenario.history):
-        return scenario
-    return dataclasses.replace(
-        scenario, history=[h for h in scenario.history if h.visit_id not in on_roster]
-    )
 
 
 def slim(scenario: Scenario, rows: Sequence[PlannedVisit]) -> Scenario:

@@ -27,7 +27,7 @@ if not scenario.contracts:
     st.stop()
 roster = plan()
 contracts = contracts_frame(scenario).set_index("contract_id")
-as_of = st.date_input("Balances as of", value=date.today(), key="bal_as_of")
+as_of = st.columns([1, 3])[0].date_input("Balances as of", value=date.today(), key="bal_as_of")
 table = balances(scenario, roster, as_of)
 table.insert(2, "school", table["contract_id"].map(contracts["school"]))
 table.insert(3, "package", table["contract_id"].map(contracts["package"]))

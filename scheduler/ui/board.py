@@ -20,8 +20,11 @@ from scheduler.domain import DAY_WINDOW, PlannedVisit, Scenario, VisitKind
 from scheduler.errors import InputError
 from scheduler.services import disruption, visits
 from scheduler.ui.board_model import (
+    COLUMN_WIDTH,
+    INDEX_WIDTH,
     KIND_COLOUR,
     LOCK_MARK,
+    ROW_HEIGHT,
     BoardGrid,
     Cell,
     board_grid,
@@ -42,10 +45,6 @@ SEEN = "board_seen"
 PREVIEW = "board_preview"
 # A cancellation re-plans one owed visit: a few seconds is plenty.
 CANCEL_PARAMS = SolveParams(time_limit=5)
-# Fixed sizes so a click lands on a known cell (browser tests click the canvas).
-ROW_HEIGHT = 36
-COLUMN_WIDTH = 150
-INDEX_WIDTH = 130
 
 
 def _close() -> None:
@@ -101,7 +100,9 @@ def _visit_dialog(scenario: Scenario, grid: BoardGrid) -> None:
         key="board_visit",
     )
     visit = by_id[chosen_id or found[0].visit_id]
-    st.caption(f"{visit.visit_id} · contract {visit.contract_id} · {visit.start}–{visit.end}")
+    st.caption(
+        f"{visit.visit_id} · contract {visit.contract_id} · {visit.start:%H:%M}–{visit.end:%H:%M}"
+    )
 
     lock_label = "Unlock" if visit.locked else "Lock"
     if st.button(lock_label, key="board_lock"):

@@ -33,6 +33,10 @@ KIND_COLOUR = {
 KIND_ORDER = (VisitKind.EMERGENCY, VisitKind.MAKE_UP, VisitKind.DEDICATED, VisitKind.SCHEDULED)
 """When a cell holds visits of several kinds, it takes the colour of the first here."""
 WINDOW_ORDER = ("AM", "LUNCH", "PM", DAY_WINDOW)
+ROW_HEIGHT = 36
+COLUMN_WIDTH = 150
+INDEX_WIDTH = 130
+"""Fixed grid sizes (pixels), so a click on the canvas lands on a known cell."""
 
 
 def monday(day: date) -> date:
