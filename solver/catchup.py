@@ -12,9 +12,12 @@ an estimate of what each visit costs where it lands:
   window costs `discontinuity`; otherwise, or on another weekday, the week
   is `irregular`;
 - a second visit in a week costs the crowding it causes;
-- a visit beyond the standing slot's own that would overload its
-  technician's week (expected visits against available days x visits a day)
-  costs `discontinuity` per visit over: someone else has to go.
+- a visit beyond the standing slot's own costs a little more the busier the
+  technicians who could take it (the standing one and the nearest eligible,
+  as in the week models) are expected to be that week, and `discontinuity`
+  per visit beyond `BUSY` of what they can do: it would have to go further,
+  or wait. Without this every weekly contract would take its catch-ups in
+  the same weeks, since `behind_pace` makes them all due together.
 So a week whose standing day is closed (a bank holiday, an INSET day) or
 whose slot is taken is skipped when a double elsewhere is cheaper, a
 fortnightly contract catches up in an off week when its slot is free then,
@@ -30,6 +33,7 @@ that week must place.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, replace
 
 from solver.cadence import day_of, period_weeks, week_days
@@ -38,6 +42,13 @@ from solver.index import InstanceIndex
 from solver.instance import Assignment, week, weekday
 from solver.objective import weights
 from solver.template import StandingSlot, Template
+
+BUSY = 0.8
+"""Share of a week's visits a pool of technicians can take before catch-ups are steered away."""
+SPREAD = 10
+"""Most a catch-up pays for a busy (but not overfull) week: enough to break ties."""
+POOL = 3
+"""Nearest eligible technicians counted with the standing one (the week models' candidates)."""
 
 
 @dataclass(frozen=True)
@@ -86,14 +97,19 @@ class _Load:
         key = (technician, week(day))
         self.count[key] = self.count.get(key, 0) + n
 
-    def overflow(self, technician: int, day: int) -> int:
-        """Visits beyond capacity if one more were added to the technician's week of `day`."""
-        tech = self.ix.instance.technicians[technician]
+    def price(self, pool: list[int], day: int, over: int) -> int:
+        """What one more visit in the pool's week of `day` costs: up to `SPREAD` as the week
+        fills, plus `over` per visit beyond `BUSY` of what the pool can do."""
         wk = week(day)
-        room = self.ix.max_per_day[technician] * sum(
-            1 for d in week_days(wk) if d in tech.available_days
+        room = sum(
+            self.ix.max_per_day[t]
+            * sum(1 for d in week_days(wk) if d in self.ix.instance.technicians[t].available_days)
+            for t in pool
         )
-        return max(0, self.count.get((technician, wk), 0) + 1 - room)
+        expected = sum(self.count.get((t, wk), 0) for t in pool) + 1
+        if room == 0:
+            return over
+        return round(SPREAD * expected / room) + over * max(0, math.ceil(expected - BUSY * room))
 
 
 def _regular_days(ix: InstanceIndex, c: int, slot: StandingSlot) -> set[int]:
@@ -137,10 +153,11 @@ def _options(
 ) -> _Week:
     limit = crowding_limit(ix.instance.contracts[c])
     days = [d for d in week_days(wk) if d in ix.visitable[c] and d not in fixed_days]
+    pool = [slot.technician, *(t for t in ix.eligible[c][:POOL] if t != slot.technician)]
 
     def crowded(d: int) -> int:
-        """Someone else must go when the standing technician's week is already full."""
-        return 0 if d in regular else w["discontinuity"] * load.overflow(slot.technician, d)
+        """Further to go, or a wait, when the technicians who could go are busy that week."""
+        return 0 if d in regular else load.price(pool, d, w["discontinuity"])
 
     if any(d in week_days(wk) for d in fixed_days):
         first = None  # a fixed visit already makes the week visited

@@ -84,6 +84,9 @@ def test_lock_a_visit_on_the_board_and_see_it_after_reload(browser, app) -> None
     page = _open(browser, f"{base}/board", "Board")
     grid = page.locator("[data-testid=stDataFrame]").first
     grid.wait_for(timeout=30_000)
+    cells = page.locator("[data-testid=stDataFrame] [role=gridcell]")
+    cells.filter(has_text=school).first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(500)  # let the canvas settle its column widths before clicking
     box = page.locator("[data-testid=stDataFrame] canvas").first.bounding_box()
     # The grid is a canvas: click the first data cell by its fixed row and column sizes.
     page.mouse.click(box["x"] + INDEX_WIDTH + COLUMN_WIDTH / 2, box["y"] + ROW_HEIGHT * 1.5)
@@ -101,8 +104,10 @@ def test_lock_a_visit_on_the_board_and_see_it_after_reload(browser, app) -> None
     page.reload(wait_until="domcontentloaded")
     page.get_by_role("heading", name="Board").wait_for(timeout=60_000)
     _settled(page)
-    locked_cell = page.locator("[data-testid=stDataFrame] [role=gridcell]").filter(
-        has_text=f"[L] {school}"
+    locked_cell = (
+        page.locator("[data-testid=stDataFrame] [role=gridcell]")
+        .filter(has_text=school)
+        .filter(has_text="[L] ")
     )
     locked_cell.first.wait_for(state="attached", timeout=30_000)
     _shot(page, "board.png")

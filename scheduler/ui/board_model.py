@@ -18,11 +18,12 @@ from scheduler.domain import DAY_WINDOW, PlannedVisit, Scenario, VisitKind
 
 KIND_MARK = {
     VisitKind.SCHEDULED: "",
-    VisitKind.MAKE_UP: " (M)",
-    VisitKind.EMERGENCY: " (E)",
-    VisitKind.DEDICATED: " (D)",
+    VisitKind.MAKE_UP: "(M) ",
+    VisitKind.EMERGENCY: "(E) ",
+    VisitKind.DEDICATED: "(D) ",
 }
-"""Text marks, not emoji: headless chromium and some desktops draw emoji as boxes."""
+"""Text marks, not emoji (headless chromium and some desktops draw emoji as boxes); put
+before the name so a narrow, truncated cell still shows them."""
 LOCK_MARK = "[L] "
 KIND_COLOUR = {
     VisitKind.SCHEDULED: "#dbeafe",
@@ -83,7 +84,7 @@ def column_label(day: date, window: str) -> str:
 
 def visit_text(visit: PlannedVisit, school_names: dict[str, str]) -> str:
     name = school_names.get(visit.school_id, visit.school_id)
-    return f"{LOCK_MARK if visit.locked else ''}{name}{KIND_MARK[visit.kind]}"
+    return f"{LOCK_MARK if visit.locked else ''}{KIND_MARK[visit.kind]}{name}"
 
 
 def board_grid(
