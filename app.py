@@ -7,6 +7,7 @@ st.set_page_config(page_title="School visit planner", page_icon="🗓️", layou
 pages = [
     st.Page("scheduler/ui/overview.py", title="Overview", icon="🗺️", default=True),
     st.Page("scheduler/ui/board.py", title="Board", icon="📋", url_path="board"),
+    st.Page("scheduler/ui/disruptions.py", title="Disruptions", icon="🚨", url_path="disruptions"),
     st.Page("scheduler/ui/plan.py", title="Plan", icon="⚙️", url_path="plan"),
     st.Page("scheduler/ui/balances.py", title="Balances", icon="📊", url_path="balances"),
     st.Page("scheduler/ui/sla.py", title="SLA", icon="⏱️", url_path="sla"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Strategy = Literal["auto", "exact", "decomposed"]
+Strategy = Literal["auto", "exact", "decomposed", "greedy"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,8 @@ class SolveParams:
     fixed seed and worker count give the same plan on any load; the clock stays a safety cap."""
     strategy: Strategy = "auto"
     """`exact`: one model over every slot of the horizon (tiny instances only); `decomposed`:
-    standing slots, then week by week; `auto` picks by size."""
+    standing slots, then week by week; `auto` picks by size; `greedy`: the dispatcher
+    baseline alone (benchmarks)."""
     exact_max_slots: int = 4000
     """`auto` solves exactly when the horizon has at most this many candidate slots."""
     standing_technicians: int = 6

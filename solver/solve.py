@@ -88,6 +88,8 @@ def solve(
     if on_progress:
         on_progress(Progress("greedy", 1, base_objective, None, first))
     strategy = params.strategy
+    if strategy == "greedy":
+        return _result(ix, "FEASIBLE", base.assignments, lower_bound(ix), (), strategy, clock, first)
     if strategy == "auto":
         exact_size = sum(
             len(ix.visitable[c]) * len(ix.instance.contracts[c].windows) * len(ix.eligible[c])
