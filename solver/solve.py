@@ -89,7 +89,9 @@ def solve(
         on_progress(Progress("greedy", 1, base_objective, None, first))
     strategy = params.strategy
     if strategy == "greedy":
-        return _result(ix, "FEASIBLE", base.assignments, lower_bound(ix), (), strategy, clock, first)
+        return _result(
+            ix, "FEASIBLE", base.assignments, lower_bound(ix), (), strategy, clock, first
+        )
     if strategy == "auto":
         exact_size = sum(
             len(ix.visitable[c]) * len(ix.instance.contracts[c].windows) * len(ix.eligible[c])
@@ -163,7 +165,7 @@ def _decomposed(
         params.time_limit * MOP_UP_SHARE,
         on_progress,
     )
-    rest = mop_up(ix, occ, standing, params, clock, params.time_limit * MOP_UP_SHARE, on_progress)
+    rest = mop_up(ix, occ, params, clock, params.time_limit * MOP_UP_SHARE, on_progress)
     return tuple(occ.visits), (standing_stats, weeks, rest)
 
 

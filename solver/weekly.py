@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from solver import model as visit_model
 from solver.cadence import day_of, period_weeks, week_days
-from solver.cpsat import Clock, run
+from solver.cpsat import Clock, Run, run
 from solver.index import InstanceIndex, Slot, slot_of
 from solver.instance import Assignment, week
 from solver.occupancy import Occupancy
@@ -56,6 +56,16 @@ class Tally:
     objective: float = 0.0
     bound: float = 0.0
     statuses: Counter[str] = field(default_factory=Counter)
+
+    def record(self, result: Run) -> None:
+        self.subproblems += 1
+        self.seconds += result.seconds
+        self.work += result.work
+        self.solutions += result.solutions
+        self.statuses[result.status] += 1
+        if result.ok:
+            self.objective += result.solver.objective_value
+            self.bound += result.solver.best_objective_bound
 
     def stats(self) -> PhaseStats:
         return PhaseStats(
@@ -236,23 +246,17 @@ def place_with_model(
         if slot not in vm.vars.pinned:
             vm.model.add_hint(lit, slot in hinted)
     result = run(vm.model, params, budget, wall, phase, on_progress, clock=clock)
-    tally.subproblems += 1
-    tally.seconds += result.seconds
-    tally.work += result.work
-    tally.solutions += result.solutions
-    tally.statuses[result.status] += 1
+    tally.record(result)
     if not result.ok:
         return
-    tally.objective += result.solver.objective_value
-    tally.bound += result.solver.best_objective_bound
     chosen = visit_model.chosen(result.solver, vm.vars)
     for a in fallback:
         occ.remove(a)
-    if not _add_all(occ, chosen):
-        _add_all(occ, fallback)
+    if not add_all(occ, chosen):
+        add_all(occ, fallback)
 
 
-def _add_all(occ: Occupancy, visits: Iterable[Assignment]) -> bool:
+def add_all(occ: Occupancy, visits: Iterable[Assignment]) -> bool:
     """Add visits that must all fit; on the first that does not, undo and say so."""
     added: list[Assignment] = []
     for a in visits:

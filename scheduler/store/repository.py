@@ -530,7 +530,8 @@ def _settings(r: Row[Any]) -> Settings:
     )
 
 
-def _planned_visit_row(v: PlannedVisit, *, plan_run_id: int) -> dict[str, Any]:
+def visit_columns(v: PlannedVisit) -> dict[str, Any]:
+    """The columns a working-plan visit and a published one share."""
     return {
         "visit_id": v.visit_id,
         "date": v.date,
@@ -541,12 +542,10 @@ def _planned_visit_row(v: PlannedVisit, *, plan_run_id: int) -> dict[str, Any]:
         "contract_id": v.contract_id,
         "technician_id": v.technician_id,
         "kind": v.kind.value,
-        "locked": v.locked,
-        "plan_run_id": plan_run_id,
     }
 
 
-def _planned_visit(r: Row[Any]) -> PlannedVisit:
+def visit_from_columns(r: Any, *, locked: bool = False) -> PlannedVisit:
     return PlannedVisit(
         visit_id=r.visit_id,
         date=r.date,
@@ -557,5 +556,13 @@ def _planned_visit(r: Row[Any]) -> PlannedVisit:
         contract_id=r.contract_id,
         technician_id=r.technician_id,
         kind=VisitKind(r.kind),
-        locked=r.locked,
+        locked=locked,
     )
+
+
+def _planned_visit_row(v: PlannedVisit, *, plan_run_id: int) -> dict[str, Any]:
+    return {**visit_columns(v), "locked": v.locked, "plan_run_id": plan_run_id}
+
+
+def _planned_visit(r: Row[Any]) -> PlannedVisit:
+    return visit_from_columns(r, locked=r.locked)

@@ -21,8 +21,9 @@ from sqlalchemy import Row, Table, delete, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
-from scheduler.domain import PlannedVisit, VisitKind
+from scheduler.domain import PlannedVisit
 from scheduler.store.models import RosterVersionRow, RosterVersionVisitRow, RunLockRow
+from scheduler.store.repository import visit_columns, visit_from_columns
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -197,32 +198,12 @@ def _version(row: Row[Any]) -> RosterVersion:
 
 
 def _row(version: int, published: PublishedVisit) -> dict[str, Any]:
-    v = published.visit
     return {
         "version": version,
-        "visit_id": v.visit_id,
-        "date": v.date,
-        "window": v.window,
-        "start": v.start,
-        "end": v.end,
-        "school_id": v.school_id,
-        "contract_id": v.contract_id,
-        "technician_id": v.technician_id,
-        "kind": v.kind.value,
+        **visit_columns(published.visit),
         "status": CANCELLED if published.cancelled else PLANNED,
     }
 
 
 def _published(row: Row[Any]) -> PublishedVisit:
-    visit = PlannedVisit(
-        visit_id=row.visit_id,
-        date=row.date,
-        window=row.window,
-        start=row.start,
-        end=row.end,
-        school_id=row.school_id,
-        contract_id=row.contract_id,
-        technician_id=row.technician_id,
-        kind=VisitKind(row.kind),
-    )
-    return PublishedVisit(visit, cancelled=row.status == CANCELLED)
+    return PublishedVisit(visit_from_columns(row), cancelled=row.status == CANCELLED)

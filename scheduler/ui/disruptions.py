@@ -158,6 +158,37 @@ def options_frame(options: list, scenario: Scenario) -> pd.DataFrame:
     )
 
 
+def on_record_frames(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Absences and closures already in the book, latest first."""
+    techs = {t.technician_id: t.name for t in scenario.technicians}
+    schools = {s.school_id: s.name for s in scenario.schools}
+    leave = pd.DataFrame(
+        [
+            {
+                "technician": techs.get(lv.technician_id, lv.technician_id),
+                "from": lv.first_day,
+                "to": lv.last_day,
+                "reason": lv.reason,
+            }
+            for lv in sorted(scenario.leave, key=lambda lv: lv.first_day, reverse=True)
+        ],
+        columns=["technician", "from", "to", "reason"],
+    )
+    closures = pd.DataFrame(
+        [
+            {
+                "school": schools.get(c.school_id, c.school_id),
+                "from": c.first_day,
+                "to": c.last_day,
+                "reason": c.reason,
+            }
+            for c in sorted(scenario.closures, key=lambda c: c.first_day, reverse=True)
+        ],
+        columns=["school", "from", "to", "reason"],
+    )
+    return leave, closures
+
+
 def _table(title: str, frame: pd.DataFrame, key: str) -> None:
     if not frame.empty:
         st.markdown(f"**{title}**")
@@ -357,3 +388,12 @@ else:
     _emergency(scenario)
 if st.session_state.get(PREVIEW_KIND) == kind:
     _show_preview(scenario)
+
+st.divider()
+st.subheader("On record")
+leave_table, closure_table = on_record_frames(scenario)
+left, right = st.columns(2)
+left.markdown(f"**Absences** ({len(leave_table)})")
+left.dataframe(leave_table, hide_index=True, width="stretch", height=250)
+right.markdown(f"**Closures** ({len(closure_table)})")
+right.dataframe(closure_table, hide_index=True, width="stretch", height=250)
