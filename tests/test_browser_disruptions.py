@@ -70,6 +70,7 @@ def _open(browser: Any, url: str) -> Any:
 def _choose(page: Any, label: str, option: str) -> None:
     """Pick `option` in the selectbox labelled `label` (a combobox in the browser)."""
     page.get_by_label(label, exact=True).first.click()
+    page.keyboard.type(option)  # filters the (virtualised) list down to the option
     page.get_by_role("option", name=option, exact=True).click()
     _settled(page)
 
