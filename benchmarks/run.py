@@ -63,9 +63,7 @@ def case_plan(schools: int, method: str) -> dict[str, object]:
 
     scenario = generate(schools=schools, seed=SEED, history_until=None)
     strategy = "greedy" if method == "greedy" else "auto"
-    params = SolveParams(
-        time_limit=PLAN_SECONDS[schools], workers=2, seed=SEED, strategy=strategy
-    )
+    params = SolveParams(time_limit=PLAN_SECONDS[schools], workers=2, seed=SEED, strategy=strategy)
     # Every contract period whole, so the spec's metrics (and shortfall) are over full periods.
     first = min(c.start_date for c in scenario.contracts)
     last = max(c.end_date for c in scenario.contracts)
