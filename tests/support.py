@@ -80,3 +80,7 @@ def served_app(db_url: str, log: Path) -> Iterator[str]:
             yield base
         finally:
             stop(proc)
+
+
+EXAMPLE = ROOT / "tests" / "fixtures" / "example"
+"""A copy of the spec's example scenario (../shared/spec/example), so a clean clone tests alone."""

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.cli import main
-from tests.support import ROOT
+from tests.support import EXAMPLE
 
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
 BALANCE_COLUMNS = ["contract_id", "school_id", "bought", "delivered", "emergency",
                    "remote_in_lieu", "cancelled_by_school", "cancelled_by_provider", "planned",
                    "owed", "period_end", "at_risk", "reason"]  # fmt: skip

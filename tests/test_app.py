@@ -8,9 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scheduler.cli import main
-from tests.support import ROOT
-
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
+from tests.support import EXAMPLE, ROOT
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, db_url: str) -> AppTest:

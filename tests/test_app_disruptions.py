@@ -22,9 +22,8 @@ from scheduler.services.balances import balances
 from scheduler.services.dataset import open_database
 from scheduler.store.db import session_scope
 from scheduler.store.repository import load_plan, load_scenario
-from tests.support import ROOT
+from tests.support import EXAMPLE, ROOT
 
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
 SICK_FROM, SICK_TO = date(2026, 12, 1), date(2026, 12, 2)
 CALLOUT_DAY = date(2026, 12, 1)
 AS_OF = date(2026, 12, 31)

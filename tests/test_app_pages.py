@@ -27,9 +27,8 @@ from scheduler.services.dataset import load_book, open_database
 from scheduler.services.planning import stored_roster
 from scheduler.ui.board_model import LOCK_MARK, board_grid, day_route
 from scheduler.ui.dataio import export_zip, import_zip
-from tests.support import ROOT
+from tests.support import EXAMPLE, ROOT
 
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
 PAGES = ["board", "plan", "balances", "sla", "audit", "data"]
 FREE_DAY = date(2026, 11, 27)
 """The Friday before the planned week: nobody has a visit, so a move there is allowed."""

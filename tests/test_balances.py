@@ -45,8 +45,8 @@ from scheduler.services.balances import (
 from scheduler.services.dataset import open_database
 from scheduler.store.db import session_scope
 from scheduler.store.repository import PlanRunInfo, save_plan
+from tests.support import EXAMPLE
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "spec" / "example"
 TERM = [
     TermBlock("T", date(2026, 9, 1), date(2026, 12, 18)),
     TermBlock("T", date(2027, 1, 4), date(2027, 7, 20)),

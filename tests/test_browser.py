@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from scheduler.cli import main
-from tests.support import ROOT, served_app
+from tests.support import EXAMPLE, ROOT, served_app
 
 pytestmark = pytest.mark.browser
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 

@@ -19,10 +19,9 @@ from scheduler.services.balances import balances
 from scheduler.services.dataset import open_database
 from scheduler.store.db import session_scope
 from scheduler.store.repository import load_plan, load_scenario
-from tests.support import ROOT, served_app
+from tests.support import EXAMPLE, ROOT, served_app
 
 pytestmark = pytest.mark.browser
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 SICK_DAY = date(2026, 12, 1)
 AS_OF = date(2026, 12, 31)

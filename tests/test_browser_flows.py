@@ -16,10 +16,9 @@ from scheduler.cli import main
 from scheduler.services.dataset import load_book, open_database
 from scheduler.services.planning import stored_roster
 from scheduler.ui.board_model import COLUMN_WIDTH, INDEX_WIDTH, ROW_HEIGHT
-from tests.support import ROOT, served_app
+from tests.support import EXAMPLE, ROOT, served_app
 
 pytestmark = pytest.mark.browser
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 

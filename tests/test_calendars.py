@@ -11,9 +11,8 @@ from scheduler.domain import LONDON, PlannedVisit, Scenario, VisitKind
 from scheduler.scenario import read_scenario
 from scheduler.services.calendars import calendar_files, file_id, visit_uid
 from scheduler.store.versions import PublishedVisit
-from tests.support import ROOT
+from tests.support import EXAMPLE
 
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
 FIRST, LAST = date(2026, 10, 19), date(2026, 11, 1)
 STAMP = datetime(2026, 10, 16, 22, 0, tzinfo=UTC)
 

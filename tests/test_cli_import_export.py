@@ -14,8 +14,7 @@ import pytest
 from scheduler.cli import main
 from scheduler.services.dataset import load_book, open_database
 from tests.malformed_cases import CASES, MalformedCase, make_case
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "spec" / "example"
+from tests.support import EXAMPLE
 
 
 def _same_tree(left: Path, right: Path) -> bool:

@@ -46,11 +46,10 @@ from scheduler.store.repository import (
     save_plan,
 )
 from solver.solve import SolveParams
-from tests.support import ROOT
+from tests.support import EXAMPLE
 
 FROM, TO = date(2026, 11, 23), date(2026, 12, 11)
 PARAMS = SolveParams(time_limit=2, workers=2, seed=0)
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
 
 
 @cache

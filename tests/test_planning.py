@@ -13,9 +13,8 @@ from scheduler.cli import main
 from scheduler.scenario import read_scenario
 from scheduler.services.planning import plan
 from solver.params import SolveParams
-from tests.support import ROOT
+from tests.support import EXAMPLE
 
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
 FROM, TO = date(2026, 11, 23), date(2026, 12, 18)
 PARAMS = SolveParams(time_limit=8, workers=2, seed=3)
 

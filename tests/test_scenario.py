@@ -38,8 +38,8 @@ from tests.malformed_cases import (
     replace_text,
     set_cell,
 )
+from tests.support import EXAMPLE
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "spec" / "example"
 OPTIONAL_FILES = [
     *("closures.csv", "leave.csv", "visits.csv", "tickets.csv", "travel.csv", "windows.csv"),
     *("settings.toml", "sla.toml"),

@@ -57,9 +57,9 @@ from scheduler.sla import (
     policy_problems,
     time_ticket,
 )
+from tests.support import EXAMPLE
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
 SHUTDOWN = ((date(2026, 12, 21), date(2027, 1, 1)),)
 
 

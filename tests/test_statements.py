@@ -6,7 +6,6 @@ import csv
 import io
 from dataclasses import replace
 from datetime import date, time
-from pathlib import Path
 
 import pytest
 
@@ -26,8 +25,8 @@ from scheduler.services.statements import (
     statements_csv,
     statements_html,
 )
+from tests.support import EXAMPLE
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "spec" / "example"
 AUTUMN = (date(2026, 9, 1), date(2026, 12, 31))
 
 

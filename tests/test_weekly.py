@@ -45,9 +45,8 @@ from scheduler.store.versions import (
     try_lock,
     version_visits,
 )
-from tests.support import ROOT
+from tests.support import EXAMPLE, ROOT
 
-EXAMPLE = ROOT.parent / "shared" / "spec" / "example"
 WEEK_OF, WEEKS = "2026-10-21", "3"
 FIRST, LAST = date(2026, 10, 19), date(2026, 11, 8)
 TIME_LIMIT = "4"
