@@ -20,6 +20,9 @@ from solver.instance import Assignment, Instance, week, weekday
 from solver.occupancy import Occupancy
 from solver.template import StandingSlot, Template, coverage, phase_weeks, preference_rank
 
+NEAREST = 8
+"""When a visit is blocked, a dispatcher rings the technicians nearest the school first."""
+
 
 @dataclass(frozen=True)
 class GreedyPlan:
@@ -120,7 +123,7 @@ def regular_options(
 ) -> Iterator[tuple[int, int, int, int]]:
     """The standing slot; another technician then; then other days, nearest first."""
     standing_day = day_of(wk, slot.weekday)
-    techs = [slot.technician, *(t for t in ix.eligible[c] if t != slot.technician)]
+    techs = [slot.technician, *(t for t in ix.eligible[c][:NEAREST] if t != slot.technician)]
     windows = [slot.window, *(w for w in ix.instance.contracts[c].windows if w != slot.window)]
     for t in techs:
         yield c, standing_day, slot.window, t
@@ -133,14 +136,20 @@ def regular_options(
 
 
 def place_make_ups(ix: InstanceIndex, occ: Occupancy, c: int, slot: StandingSlot | None) -> None:
-    """Visits still owed: into weeks without a visit first, then any free day, in time order."""
+    """Visits still owed: into weeks without a visit first, then any free day, in time order;
+    the nearest technicians first, then anyone eligible."""
     contract = ix.instance.contracts[c]
-    techs = list(ix.eligible[c])
+    everyone = list(ix.eligible[c])
     windows = list(contract.windows)
     if slot is not None:
-        techs.sort(key=lambda t: t != slot.technician)
+        everyone.sort(key=lambda t: t != slot.technician)
         windows.sort(key=lambda w: w != slot.window)
-    for days in (_days_of_empty_weeks(ix, occ, c, slot), _free_days(ix, occ, c)):
+    passes = (
+        (_days_of_empty_weeks(ix, occ, c, slot), everyone[:NEAREST]),
+        (_free_days(ix, occ, c), everyone[:NEAREST]),
+        (_free_days(ix, occ, c), everyone[NEAREST:]),
+    )
+    for days, techs in passes:
         for d in days:
             if occ.placed[c] >= contract.owed:
                 return

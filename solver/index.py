@@ -72,6 +72,11 @@ class InstanceIndex:
     term: list[frozenset[int]] = field(init=False)
     eligible: list[tuple[int, ...]] = field(init=False)
     """Listed technicians whose commute to the school fits both ways (sorted by round trip)."""
+    listed: list[frozenset[int]] = field(init=False)
+    reachable: list[frozenset[int]] = field(init=False)
+    """Technicians whose commute to the school fits both ways (listed or not)."""
+    windows_ok: list[frozenset[int]] = field(init=False)
+    """The contract's windows that lie inside the onsite hours."""
     windows: Windows = field(init=False)
     school_contracts: dict[str, tuple[int, ...]] = field(init=False)
     fixed_keys: frozenset[Slot] = field(init=False)
@@ -85,6 +90,21 @@ class InstanceIndex:
         self.windows = Windows(
             tuple(w.start for w in inst.windows), tuple(w.end for w in inst.windows)
         )
+        self.listed = [frozenset(c.technicians) for c in inst.contracts]
+        self.reachable = [
+            frozenset(t for t in range(len(inst.technicians)) if self._commute_fits(i, t))
+            for i in range(len(inst.contracts))
+        ]
+        self.windows_ok = [
+            frozenset(
+                w
+                for w in c.windows
+                if 0 <= w < len(inst.windows)
+                and inst.windows[w].start >= inst.onsite_start
+                and inst.windows[w].end <= inst.onsite_end
+            )
+            for c in inst.contracts
+        ]
         self.eligible = [
             tuple(
                 sorted(
@@ -108,7 +128,7 @@ class InstanceIndex:
         school = self.instance.contracts[contract].location
         return self.travel(home, school) + self.travel(school, home)
 
-    def commute_ok(self, contract: int, technician: int) -> bool:
+    def _commute_fits(self, contract: int, technician: int) -> bool:
         tech = self.instance.technicians[technician]
         school = self.instance.contracts[contract].location
         return (
@@ -116,13 +136,11 @@ class InstanceIndex:
             and self.travel(school, tech.location) <= tech.max_commute
         )
 
+    def commute_ok(self, contract: int, technician: int) -> bool:
+        return technician in self.reachable[contract]
+
     def window_ok(self, contract: int, window: int) -> bool:
-        w = self.instance.windows[window]
-        return (
-            window in self.instance.contracts[contract].windows
-            and w.start >= self.instance.onsite_start
-            and w.end <= self.instance.onsite_end
-        )
+        return window in self.windows_ok[contract]
 
     def school_of(self, contract: int) -> str:
         return self.instance.contracts[contract].school
@@ -136,6 +154,13 @@ class InstanceIndex:
     def fixed_by_contract(self) -> list[list[Assignment]]:
         out: list[list[Assignment]] = [[] for _ in self.instance.contracts]
         for a in self.instance.fixed:
+            out[a.contract].append(a)
+        return out
+
+    @cached_property
+    def hints_by_contract(self) -> list[list[Assignment]]:
+        out: list[list[Assignment]] = [[] for _ in self.instance.contracts]
+        for a in self.instance.hint:
             out[a.contract].append(a)
         return out
 

@@ -1,22 +1,23 @@
 """Phase 3 of the decomposition: visits still owed after the weeks, placed by making room.
 
-A visit the weeks could not place is usually short of technicians, not of
-days: the few who may go to that school are fully booked, partly by
-contracts that could have had someone else. So one repair model per round:
+First every owed visit goes into whatever hole of the year fits it, first
+fit (the weeks rarely leave more than a few). What is left is short of
+technicians, not of days: the few who may go to that school are booked,
+partly by contracts that could have had someone else. For those, a few
+contracts at a time, a repair model:
 - the owed visits may go on any of up to `DAYS_PER_CONTRACT` days (weeks
   without a visit of the contract first, then the earliest, for pace), in
-  any window, with any eligible technician;
+  any window, with any of its nearest eligible technicians;
 - every visit already on those technicians' days may stay, or move to
   another eligible technician in the same day and window (its slot and
   regularity kept, continuity and travel priced by the usual terms), and
   must be in exactly one of those places.
-Every other visit is the plan around the model. The current plan, with the
-owed visits first-fit where they fit, is the hint and the fallback.
+Every other visit is the plan around the model; the current plan is the
+hint and the fallback.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 
 from solver import model as visit_model
@@ -33,6 +34,8 @@ TECHNICIANS = 6
 """Nearest eligible technicians an owed visit may go to."""
 MOVES = 3
 """Other technicians a visit making room may move to (nearest that fit)."""
+BATCH = 4
+"""Contracts per repair model: each brings a few hundred visits that might move."""
 
 
 def mop_up(
@@ -44,61 +47,85 @@ def mop_up(
     on_progress: Callable[[Progress], None] | None = None,
 ) -> PhaseStats:
     tally = Tally("mop-up")
-    missing = {
-        c: contract.owed - occ.placed[c]
+    for c in _missing(ix, occ):
+        _first_fit(occ, _owed_slots(ix, c, _days(ix, occ, c, limit=None)))
+    left = _missing(ix, occ)
+    batches = [left[i : i + BATCH] for i in range(0, len(left), BATCH)]
+    for i, batch in enumerate(batches):
+        share = budget / len(batches)
+        wall = clock.slice(1 / (len(batches) - i), 0.0)
+        _make_room(ix, occ, batch, params, clock, share, wall, tally, on_progress)
+    return tally.stats()
+
+
+def _missing(ix: InstanceIndex, occ: Occupancy) -> list[int]:
+    return [
+        c
         for c, contract in enumerate(ix.instance.contracts)
         if contract.owed > occ.placed[c] and ix.eligible[c]
-    }
-    if not missing:
-        return tally.stats()
-    days = {c: _days(ix, occ, c) for c in missing}
-    techs = {c: ix.eligible[c][:TECHNICIANS] for c in missing}
-    tech_days = {(t, d) for c in missing for d in days[c] for t in techs[c]}
+    ]
+
+
+def _owed_slots(ix: InstanceIndex, c: int, days: list[int]) -> list[Slot]:
+    return [
+        (c, d, w, t)
+        for d in days
+        for w in ix.instance.contracts[c].windows
+        for t in ix.eligible[c][:TECHNICIANS]
+        if d in ix.instance.technicians[t].available_days
+    ]
+
+
+def _make_room(
+    ix: InstanceIndex,
+    occ: Occupancy,
+    batch: list[int],
+    params: SolveParams,
+    clock: Clock,
+    budget: float,
+    wall: float,
+    tally: Tally,
+    on_progress: Callable[[Progress], None] | None,
+) -> None:
+    missing = {c: ix.instance.contracts[c].owed - occ.placed[c] for c in batch}
+    owed_slots = [
+        s for c in batch for s in _owed_slots(ix, c, _days(ix, occ, c, DAYS_PER_CONTRACT))
+    ]
+    tech_days = {(s[3], s[1]) for s in owed_slots}
     movable = [a for a in occ.visits if (a.technician, a.day) in tech_days]
     for a in movable:
         occ.remove(a)
     moves = {a: _moves(ix, occ, a) for a in movable}
     for a in movable:
         occ.add(a)
-    owed_slots = [
-        (c, d, w, t)
-        for c in missing
-        for d in days[c]
-        for w in ix.instance.contracts[c].windows
-        for t in techs[c]
-        if d in ix.instance.technicians[t].available_days
-    ]
-    fallback = _first_fit(occ, owed_slots, missing)
     vm = visit_model.build(
         ix,
         [*owed_slots, *(s for a in movable for s in moves[a])],
-        [*ix.instance.fixed, *(a for a in occ.visits if a not in moves and a not in fallback)],
+        [*ix.instance.fixed, *(a for a in occ.visits if a not in moves)],
         constants=False,
     )
     for a in movable:  # a visit that makes room moves, it is not dropped
         vm.model.add_exactly_one(vm.vars.lit[s] for s in moves[a])
-    hinted = {slot_of(a) for a in (*movable, *fallback)}
+    hinted = {slot_of(a) for a in movable}
     for slot, lit in vm.vars.lit.items():
         if slot not in vm.vars.pinned:
             vm.model.add_hint(lit, slot in hinted)
-    result = run(
-        vm.model, params, budget, clock.slice(1.0, 0.0), "mop-up", on_progress, clock=clock
-    )
+    result = run(vm.model, params, budget, wall, "mop-up", on_progress, clock=clock)
     tally.record(result)
-    if not result.ok:
-        return tally.stats()
+    if not result.ok or sum(missing.values()) == 0:
+        return
     chosen = visit_model.chosen(result.solver, vm.vars)
-    for a in (*movable, *fallback):
+    for a in movable:
         occ.remove(a)
     if not add_all(occ, chosen):
-        add_all(occ, [*movable, *fallback])
-    return tally.stats()
+        add_all(occ, movable)
 
 
-def _days(ix: InstanceIndex, occ: Occupancy, c: int) -> list[int]:
+def _days(ix: InstanceIndex, occ: Occupancy, c: int, limit: int | None) -> list[int]:
+    """Free days of the contract: weeks without a visit first, then the earliest (pace)."""
     visited = {week(a.day) for a in (*ix.fixed_by_contract[c], *occ.by_contract(c))}
     free = [d for d in sorted(ix.visitable[c]) if not occ.school_busy(c, d)]
-    return sorted(free, key=lambda d: (week(d) in visited, d))[:DAYS_PER_CONTRACT]
+    return sorted(free, key=lambda d: (week(d) in visited, d))[:limit]
 
 
 def _moves(ix: InstanceIndex, occ: Occupancy, a: Assignment) -> list[Slot]:
@@ -113,20 +140,8 @@ def _moves(ix: InstanceIndex, occ: Occupancy, a: Assignment) -> list[Slot]:
     return [here, *others[:MOVES]]
 
 
-def _first_fit(occ: Occupancy, slots: list[Slot], missing: dict[int, int]) -> list[Assignment]:
-    """The owed visits wherever they fit as the plan stands (left in `occ`)."""
-    by_contract: dict[int, list[Slot]] = defaultdict(list)
+def _first_fit(occ: Occupancy, slots: list[Slot]) -> None:
+    """Owed visits wherever they fit as the plan stands, in the order given."""
     for s in slots:
-        by_contract[s[0]].append(s)
-    placed: list[Assignment] = []
-    for c, options in by_contract.items():
-        count = 0
-        for s in options:
-            if count >= missing[c]:
-                break
-            if occ.fits(*s):
-                a = Assignment(*s)
-                occ.add(a)
-                placed.append(a)
-                count += 1
-    return placed
+        if occ.fits(*s):
+            occ.add(Assignment(*s))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from solver import model as visit_model
 from solver.bound import lower_bound
-from solver.cadence import label, period_weeks
+from solver.cadence import label
 from solver.catchup import expected_visits
 from solver.cpsat import Clock, run
 from solver.evaluate import evaluate
@@ -47,8 +47,6 @@ STANDING_SHARE, WEEKS_SHARE, MOP_UP_SHARE = 0.55, 0.20, 0.05
 """Work budget per phase, as shares of `time_limit`. The standing slots decide most of the
 plan's quality and improve with every second; a week model mostly proves its optimum
 early. The rest of the time goes to the greedy, building models and evaluating."""
-STANDING_REGION_CONTRACTS = 400
-"""Books beyond this many contracts get their standing slots region by region."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +149,8 @@ def _decomposed(
     standing, standing_stats = _standing(ix, contracts, base.standing, params, clock, on_progress)
     expected = expected_visits(ix, standing, contracts)
     work = free_work(ix, standing, expected)
-    week_regions = regions(ix, contracts, standing, work, 10 * params.region_visits)
+    horizon = len({wk for c in contracts for wk in ix.contract_weeks[c]})
+    week_regions = regions(ix, contracts, standing, work, params.region_visits * horizon)
     occ = Occupancy(ix)
     weeks = plan_weeks(
         ix,
@@ -177,41 +176,21 @@ def _standing(
     clock: Clock,
     on_progress: Callable[[Progress], None] | None,
 ) -> tuple[dict[int, StandingSlot], PhaseStats]:
-    cadenced = [c for c in contracts if period_weeks(ix.instance.contracts[c])]
-    parts = regions(ix, cadenced, hint, dict.fromkeys(cadenced, 1), STANDING_REGION_CONTRACTS)
-    budget = params.time_limit * STANDING_SHARE
     tally = Tally("standing")
-    slots: dict[int, StandingSlot] = {}
     reserve = params.time_limit * (WEEKS_SHARE + MOP_UP_SHARE + 0.05)
-    left = len(cadenced)
-    for i, region in enumerate(parts, start=1):
-        name = "standing" + (f" region {i}/{len(parts)}" if len(parts) > 1 else "")
-        part = len(region.contracts) / max(1, len(cadenced))
-        wall = clock.slice(len(region.contracts) / max(1, left), reserve)
-        left -= len(region.contracts)
-        out = solve_standing(
-            ix,
-            region.contracts,
-            region.technicians,
-            hint,
-            params,
-            clock,
-            budget * part,
-            wall,
-            name,
-            on_progress,
-        )
-        slots.update(out.slots)
-        if out.run is not None:
-            tally.subproblems += 1
-            tally.seconds += out.run.seconds
-            tally.work += out.run.work
-            tally.solutions += out.run.solutions
-            tally.statuses[out.run.status] += 1
-            if out.run.ok:
-                tally.objective += out.run.solver.objective_value
-                tally.bound += out.run.solver.best_objective_bound
-    return slots, tally.stats()
+    out = solve_standing(
+        ix,
+        contracts,
+        hint,
+        params,
+        clock,
+        params.time_limit * STANDING_SHARE,
+        clock.slice(1.0, reserve),
+        tally,
+        on_progress,
+    )
+    tally.objective = out.objective
+    return out.slots, tally.stats()
 
 
 def _result(

@@ -2,276 +2,501 @@
 
 Regularity, continuity and preference are decided here almost entirely: a
 contract keeps its (weekday, window, technician, phase) every week it can.
-So is most of the travel: which schools share a technician-day. One literal
-per candidate slot (the nearest technicians only); each slot is priced per
-year from the contract's calendar (weeks the slot is usable, weeks its day
-is closed, weeks its technician is away) and every pair of nearby schools
-that could share a technician-day earns the travel it saves as one route
-instead of two round trips:  a->home + home->b - a->b  (the only legs that
-differ), counted for the weeks both visit.
+So is most of the travel: which schools share a technician-day.
 
-Capacity is the template of `solver.template`: per technician, weekday and
-week residue, at most one slot per window clique, at most the day's visits,
-and travel between consecutive windows fitting the gap.
+The model: a literal per candidate slot (the nearest technicians only); each
+slot priced per year from the contract's calendar (weeks the slot is usable,
+weeks its day is closed, weeks its technician is away, preference missed);
+every pair of nearby schools that could share a technician-day earns the
+travel it saves as one route instead of two round trips,
+`a -> home + home -> b - a -> b`, for the weeks both visit. Capacity is the
+template of `solver.template`: per technician, weekday and week residue, at
+most one slot per window clique, at most the day's visits, travel between
+consecutive windows fitting the gap, one visit per school-day.
+
+The search: a large-neighbourhood search over technicians. A neighbourhood
+is a technician and the technicians living nearest, grown until it holds
+about `NEIGHBOURHOOD` contracts; every contract on them is freed to take any
+slot of any of them, and that sub-model is solved exactly (it is small).
+Pairings and swaps happen between neighbours, which is where travel is won.
+Neighbourhoods are visited in a fixed order (shuffled by the seed), several
+disjoint ones solved side by side on the workers, each sequentially on one
+thread, and applied in order: the search is deterministic, and it stops on
+its work budget (the sum of the sub-solves' deterministic time), a full cycle
+without improvement, or the wall-clock cap.
 """
 
 from __future__ import annotations
 
 import heapq
+import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from ortools.sat.python import cp_model
 
 from solver.cadence import period_weeks
-from solver.cpsat import Clock, Run, run
+from solver.cpsat import WORK_PER_SECOND, Clock, Run, run
 from solver.index import InstanceIndex
-from solver.instance import weekday
+from solver.instance import week, weekday
 from solver.objective import weights
 from solver.params import Progress, SolveParams
 from solver.template import StandingSlot, active, coverage, phase_weeks, preference_rank, residues
+from solver.weekly import Tally
+
+NEIGHBOURHOOD = 40
+"""Contracts freed at a time: a sub-model that solves to optimality in a fraction of a second."""
+MAX_TECHNICIANS = 8
+SUB_WORK = 1.0
+"""Deterministic time allowed to one neighbourhood."""
+
+
+@dataclass(frozen=True)
+class Option:
+    slot: StandingSlot
+    cost: int
+
+
+class Book:
+    """Every contract's candidate slots with their yearly cost, and the nearby pairs' savings."""
+
+    def __init__(
+        self,
+        ix: InstanceIndex,
+        contracts: Sequence[int],
+        hint: dict[int, StandingSlot],
+        params: SolveParams,
+    ) -> None:
+        self.ix = ix
+        self.w = weights(ix.instance.weights)
+        self.r_count = residues(ix)
+        self.contracts = [
+            c
+            for c in contracts
+            if period_weeks(ix.instance.contracts[c]) and ix.instance.contracts[c].owed > 0
+        ]
+        self.options = {c: self._options(c, hint.get(c), params) for c in self.contracts}
+        self.none_cost = {c: self._no_slot_cost(c) for c in self.contracts}
+        self.pairs = self._pairs(params.pair_neighbours)
+
+    def _expected(self, c: int, phase: int) -> tuple[int, int]:
+        """(regular visits expected, phase weeks): the slot is used at most `owed` times."""
+        weeks = len(phase_weeks(self.ix, c, phase))
+        return min(self.ix.instance.contracts[c].owed, weeks), weeks
+
+    def _options(self, c: int, hinted: StandingSlot | None, params: SolveParams) -> list[Option]:
+        ix, w = self.ix, self.w
+        contract = ix.instance.contracts[c]
+        techs = list(ix.eligible[c][: params.standing_technicians])
+        if hinted is not None and hinted.technician not in techs:
+            techs.append(hinted.technician)
+        out = []
+        for t in techs:
+            rt = ix.round_trip(c, t)
+            for phase in range(period_weeks(contract)):
+                expected, weeks = self._expected(c, phase)
+                if weeks == 0:
+                    continue
+                for wd in range(5):
+                    for win in contract.windows:
+                        slot = StandingSlot(wd, win, t, phase)
+                        cov = coverage(ix, c, slot)
+                        if cov.usable == 0:
+                            continue
+                        off = w["off_preference"] if preference_rank(ix, c, wd, win) else 0
+                        per_year = (
+                            cov.usable * (rt + off)
+                            + cov.day_blocked * (w["irregular"] + rt + off)
+                            + cov.tech_away * (w["discontinuity"] + rt + off)
+                        )
+                        cost = round(per_year * expected / weeks) + self._disruption(c, slot)
+                        out.append(Option(slot, cost))
+        return out
+
+    def _disruption(self, c: int, slot: StandingSlot) -> int:
+        """Hint visits of the contract this standing slot would move or reassign."""
+        p = period_weeks(self.ix.instance.contracts[c])
+        cost = 0
+        for h in self.ix.hints_by_contract[c]:
+            on_slot = weekday(h.day) == slot.weekday and h.window == slot.window
+            if not on_slot or week(h.day) % p != slot.phase:
+                cost += self.w["moved"]
+            elif h.technician != slot.technician:
+                cost += self.w["reassigned"]
+        return cost
+
+    def _no_slot_cost(self, c: int) -> int:
+        """Without a standing slot every visit is irregular and discontinuous in the worst case."""
+        expected = min(self.ix.instance.contracts[c].owed, len(self.ix.contract_weeks[c]))
+        w = self.w
+        return expected * (w["irregular"] + w["discontinuity"] + w["off_preference"] + 60)
+
+    def _pairs(self, k: int) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
+        """(a, b) -> [(technician, phase of a, phase of b, minutes saved per year)]."""
+        ix = self.ix
+        inst = ix.instance
+        longest = max(
+            (
+                ix.windows.gap(x, y)
+                for x in range(len(inst.windows))
+                for y in range(len(inst.windows))
+                if ix.windows.before(x, y)
+            ),
+            default=0,
+        )
+        techs_of = {c: {o.slot.technician for o in self.options[c]} for c in self.contracts}
+        out: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
+        for a, b in _neighbour_pairs(ix, self.contracts, k):
+            la, lb = inst.contracts[a].location, inst.contracts[b].location
+            if min(ix.travel(la, lb), ix.travel(lb, la)) > longest:
+                continue
+            pa, pb = (period_weeks(inst.contracts[x]) for x in (a, b))
+            terms = []
+            for t in sorted(techs_of[a] & techs_of[b]):
+                saving = _saving(ix, a, b, t)
+                if saving <= 0:
+                    continue
+                for pha in range(pa):
+                    for phb in range(pb):
+                        shared = len(
+                            set(active(pa, pha, self.r_count)) & set(active(pb, phb, self.r_count))
+                        )
+                        together = (
+                            min(
+                                self._expected(a, pha)[0] * shared * pa,
+                                self._expected(b, phb)[0] * shared * pb,
+                            )
+                            // self.r_count
+                        )
+                        if together > 0:
+                            terms.append((t, pha, phb, saving * together * self.w["travel"]))
+            if terms:
+                out[(a, b)] = terms
+        return out
+
+    def cost(self, slots: dict[int, StandingSlot]) -> int:
+        """The standing objective of a whole assignment (what the search minimises)."""
+        total = 0
+        for c in self.contracts:
+            slot = slots.get(c)
+            if slot is None:
+                total += self.none_cost[c]
+            else:
+                total += next(
+                    (o.cost for o in self.options[c] if o.slot == slot), self.none_cost[c]
+                )
+        for (a, b), terms in self.pairs.items():
+            sa, sb = slots.get(a), slots.get(b)
+            if sa is None or sb is None or sa.weekday != sb.weekday:
+                continue
+            total -= sum(
+                v
+                for t, pha, phb, v in terms
+                if (t, pha, phb) == (sa.technician, sa.phase, sb.phase) and t == sb.technician
+            )
+        return total
 
 
 @dataclass(frozen=True)
 class StandingResult:
     slots: dict[int, StandingSlot]
-    run: Run | None
-
-
-@dataclass
-class _Candidate:
-    contract: int
-    slot: StandingSlot
-    cost: int
-    lit: cp_model.IntVar
+    objective: int
 
 
 def solve_standing(
     ix: InstanceIndex,
     contracts: Sequence[int],
-    technicians: Sequence[int],
     hint: dict[int, StandingSlot],
     params: SolveParams,
     clock: Clock,
     budget: float,
     wall: float,
-    phase: str = "standing",
+    tally: Tally,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> StandingResult:
-    """Standing slots for `contracts` on `technicians` only (a region), warm-started by `hint`."""
-    todo = [
-        c
-        for c in contracts
-        if period_weeks(ix.instance.contracts[c]) and ix.instance.contracts[c].owed > 0
-    ]
-    if not todo:
-        return StandingResult({}, None)
-    model = cp_model.CpModel()
-    allowed = set(technicians)
-    w = weights(ix.instance.weights)
-    r_count = residues(ix)
-    cands: dict[int, list[_Candidate]] = {}
-    for c in todo:
-        cands[c] = _candidates(ix, model, c, allowed, hint.get(c), params, w)
-    objective: list[cp_model.LinearExprT] = []
-    for c in todo:
-        none = model.new_bool_var(f"no_slot_c{c}")
-        model.add_exactly_one([none, *(k.lit for k in cands[c])])
-        objective.append(_no_slot_cost(ix, c, w) * none)
-        objective += [k.cost * k.lit for k in cands[c]]
-        model.add_hint(none, c not in hint or all(k.slot != hint[c] for k in cands[c]))
-        for k in cands[c]:
-            model.add_hint(k.lit, hint.get(c) == k.slot)
-    _capacity(ix, model, cands, r_count)
-    objective += _pair_savings(ix, model, cands, hint, params, r_count, w)
-    model.minimize(cp_model.LinearExpr.sum(objective))
-    result = run(model, params, budget, wall, phase, on_progress, clock=clock, lns=True)
-    if not result.ok:
-        return StandingResult({c: s for c, s in hint.items() if c in cands}, result)
-    chosen = {c: k.slot for c in todo for k in cands[c] if result.solver.boolean_value(k.lit)}
-    return StandingResult(chosen, result)
+    """Improve the standing slots `hint` by neighbourhoods of technicians, within `budget`
+    seconds of work and `wall` seconds."""
+    book = Book(ix, contracts, hint, params)
+    current = {c: s for c, s in hint.items() if c in book.options}
+    best = book.cost(current)
+    deadline = clock.elapsed() + wall
+    seeds = list(range(len(ix.instance.technicians)))
+    random.Random(params.seed).shuffle(seeds)
+    work, since_improved, i = 0.0, 0, 0
+    workers = max(1, params.workers)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while work < budget * WORK_PER_SECOND and since_improved < len(seeds):
+            left = deadline - clock.elapsed()
+            if left <= 0.05:
+                break
+            hoods = _disjoint(book, current, seeds, i, workers)
+            i += len(hoods)
+            subs = [_Sub(book, free, techs, current) for techs, free in hoods]
+            solve = partial(
+                _Sub.solve,
+                params=params,
+                clock=clock,
+                work=min(SUB_WORK, budget * WORK_PER_SECOND - work),
+                wall=left,
+            )
+            improved = False
+            for sub, result in zip(subs, pool.map(solve, subs), strict=True):
+                tally.record(result)
+                work += result.work
+                if result.ok and result.solver.objective_value < sub.start - 0.5:
+                    chosen = sub.read(result.solver)
+                    for c in sub.free:
+                        current.pop(c, None)
+                    current.update(chosen)
+                    improved = True
+            since_improved = 0 if improved else since_improved + len(hoods)
+            if improved:
+                best = book.cost(current)
+                if on_progress:
+                    on_progress(Progress("standing", i, best, None, clock.elapsed()))
+    return StandingResult(current, best)
 
 
-def _expected(ix: InstanceIndex, c: int, slot_phase: int) -> tuple[int, int]:
-    """(regular visits expected, phase weeks): the slot is used at most `owed` times."""
-    weeks = len(phase_weeks(ix, c, slot_phase))
-    return min(ix.instance.contracts[c].owed, weeks), weeks
-
-
-def _candidates(
-    ix: InstanceIndex,
-    model: cp_model.CpModel,
-    c: int,
-    allowed: set[int],
-    hinted: StandingSlot | None,
-    params: SolveParams,
-    w: dict[str, int],
-) -> list[_Candidate]:
-    contract = ix.instance.contracts[c]
-    techs = [t for t in ix.eligible[c] if t in allowed][: params.standing_technicians]
-    if hinted is not None and hinted.technician in allowed and hinted.technician not in techs:
-        techs.append(hinted.technician)
-    out = []
-    for t in techs:
-        rt = ix.round_trip(c, t)
-        for phase in range(period_weeks(contract)):
-            expected, weeks = _expected(ix, c, phase)
-            if weeks == 0:
-                continue
-            for wd in range(5):
-                for win in contract.windows:
-                    slot = StandingSlot(wd, win, t, phase)
-                    cov = coverage(ix, c, slot)
-                    if cov.usable == 0:
-                        continue
-                    off = w["off_preference"] if preference_rank(ix, c, wd, win) else 0
-                    per_year = (
-                        cov.usable * (rt + off)
-                        + cov.day_blocked * (w["irregular"] + rt + off)
-                        + cov.tech_away * (w["discontinuity"] + rt + off)
-                    )
-                    cost = round(per_year * expected / weeks) + _disruption(ix, c, slot, w)
-                    lit = model.new_bool_var(f"s_c{c}_t{t}_d{wd}_w{win}_p{phase}")
-                    out.append(_Candidate(c, slot, cost, lit))
+def _disjoint(
+    book: Book, current: dict[int, StandingSlot], seeds: list[int], start: int, count: int
+) -> list[tuple[frozenset[int], list[int]]]:
+    """Up to `count` neighbourhoods from the next seeds that share no technician or school."""
+    out: list[tuple[frozenset[int], list[int]]] = []
+    used_techs: set[int] = set()
+    used_schools: set[str] = set()
+    for k in range(len(seeds)):
+        if len(out) == count:
+            break
+        techs, free = _neighbourhood(book, current, seeds[(start + k) % len(seeds)])
+        schools = {book.ix.school_of(c) for c in free}
+        if techs & used_techs or schools & used_schools:
+            continue
+        out.append((techs, free))
+        used_techs |= techs
+        used_schools |= schools
     return out
 
 
-def _disruption(ix: InstanceIndex, c: int, slot: StandingSlot, w: dict[str, int]) -> int:
-    """Hint visits of the contract this standing slot would move or reassign."""
-    contract = ix.instance.contracts[c]
-    p = period_weeks(contract)
-    cost = 0
-    for h in ix.instance.hint:
-        if h.contract != c:
-            continue
-        on_slot = weekday(h.day) == slot.weekday and h.window == slot.window
-        if not on_slot or ((h.day - 1) // 7) % p != slot.phase:
-            cost += w["moved"]
-        elif h.technician != slot.technician:
-            cost += w["reassigned"]
-    return cost
+def _neighbourhood(
+    book: Book, current: dict[int, StandingSlot], seed: int
+) -> tuple[frozenset[int], list[int]]:
+    """The seed technician and the nearest others until about NEIGHBOURHOOD contracts are free."""
+    ix = book.ix
+    homes = [t.location for t in ix.instance.technicians]
+    near = sorted(
+        range(len(homes)),
+        key=lambda t: (ix.travel(homes[seed], homes[t]) + ix.travel(homes[t], homes[seed]), t),
+    )
+    on: dict[int, list[int]] = defaultdict(list)
+    for c, slot in current.items():
+        on[slot.technician].append(c)
+    idle = [c for c in book.contracts if c not in current]
+    techs: list[int] = []
+    for t in near[:MAX_TECHNICIANS]:
+        techs.append(t)
+        if sum(len(on[x]) for x in techs) >= NEIGHBOURHOOD:
+            break
+    chosen = frozenset(techs)
+    free = sorted(
+        {c for t in techs for c in on[t]}
+        | {c for c in idle if any(o.slot.technician in chosen for o in book.options[c])}
+    )
+    return chosen, free
 
 
-def _no_slot_cost(ix: InstanceIndex, c: int, w: dict[str, int]) -> int:
-    """Without a standing slot every visit is irregular and discontinuous in the worst case."""
-    expected = min(ix.instance.contracts[c].owed, len(ix.contract_weeks[c]))
-    return expected * (w["irregular"] + w["discontinuity"] + w["off_preference"] + 60)
+class _Sub:
+    """One neighbourhood: its free contracts may take any slot on its technicians."""
+
+    def __init__(
+        self, book: Book, free: list[int], techs: frozenset[int], current: dict[int, StandingSlot]
+    ) -> None:
+        self.book, self.free = book, free
+        ix = book.ix
+        model = cp_model.CpModel()
+        blocked = _school_blocks(book, free, current)
+        self.lits: dict[int, list[tuple[Option, cp_model.IntVar]]] = {}
+        objective: list[cp_model.LinearExprT] = []
+        for c in free:
+            p = period_weeks(ix.instance.contracts[c])
+            options = [
+                o
+                for o in book.options[c]
+                if o.slot.technician in techs
+                and not any(
+                    (o.slot.weekday, r) in blocked[c] for r in active(p, o.slot.phase, book.r_count)
+                )
+            ]
+            lits = [(o, model.new_bool_var("")) for o in options]
+            none = model.new_bool_var("")
+            model.add_exactly_one([none, *(x for _, x in lits)])
+            model.add_hint(none, c not in current)
+            for o, x in lits:
+                model.add_hint(x, current.get(c) == o.slot)
+            objective.append(book.none_cost[c] * none)
+            objective += [o.cost * x for o, x in lits]
+            self.lits[c] = lits
+        _capacity(book, model, self.lits)
+        objective += _savings(book, model, self.lits, current)
+        model.minimize(cp_model.LinearExpr.sum(objective))
+        self.model = model
+        self.start = _start_cost(book, free, current, self.lits)
+
+    def solve(self, params: SolveParams, clock: Clock, work: float, wall: float) -> Run:
+        return run(self.model, params, work / WORK_PER_SECOND, wall, "standing", clock=clock)
+
+    def read(self, solver: cp_model.CpSolver) -> dict[int, StandingSlot]:
+        return {
+            c: o.slot for c, lits in self.lits.items() for o, x in lits if solver.boolean_value(x)
+        }
+
+
+def _school_blocks(
+    book: Book, free: list[int], current: dict[int, StandingSlot]
+) -> dict[int, set[tuple[int, int]]]:
+    """(weekday, residue) taken by a contract of the same school that stays where it is."""
+    ix = book.ix
+    freed = set(free)
+    out: dict[int, set[tuple[int, int]]] = {c: set() for c in free}
+    for c in free:
+        for other in ix.school_contracts[ix.school_of(c)]:
+            slot = current.get(other)
+            if other in freed or slot is None:
+                continue
+            p = period_weeks(ix.instance.contracts[other])
+            out[c] |= {(slot.weekday, r) for r in active(p, slot.phase, book.r_count)}
+    return out
+
+
+def _start_cost(
+    book: Book,
+    free: list[int],
+    current: dict[int, StandingSlot],
+    lits: dict[int, list[tuple[Option, cp_model.IntVar]]],
+) -> float:
+    """The sub-model's objective at the current slots (an improvement must beat it)."""
+    sub = {c: current[c] for c in free if c in current}
+    freed = set(free)
+    total = 0
+    for c in free:
+        slot = sub.get(c)
+        match = [o.cost for o, _ in lits[c] if o.slot == slot]
+        total += match[0] if match else book.none_cost[c]
+    for (a, b), terms in book.pairs.items():
+        if a in freed and b in freed and a in sub and b in sub and sub[a].weekday == sub[b].weekday:
+            sa, sb = sub[a], sub[b]
+            total -= sum(
+                v
+                for t, pha, phb, v in terms
+                if (t, pha, phb) == (sa.technician, sa.phase, sb.phase) and t == sb.technician
+            )
+    return total
 
 
 def _capacity(
-    ix: InstanceIndex, model: cp_model.CpModel, cands: dict[int, list[_Candidate]], r_count: int
+    book: Book, model: cp_model.CpModel, lits: dict[int, list[tuple[Option, cp_model.IntVar]]]
 ) -> None:
-    """Per (technician, weekday, residue): window cliques, visits per day, travel fits the gap."""
-    day: dict[tuple[int, int, int], list[_Candidate]] = defaultdict(list)
-    school: dict[tuple[str, int, int], list[_Candidate]] = defaultdict(list)
-    for c, ks in cands.items():
+    """Per (technician, weekday, residue): window cliques, visits per day, travel fits the gap.
+
+    Every contract on the neighbourhood's technicians is free, so only free
+    literals meet on these template days.
+    """
+    ix = book.ix
+    day: dict[tuple[int, int, int], list[tuple[int, StandingSlot, cp_model.IntVar]]] = defaultdict(
+        list
+    )
+    school: dict[tuple[str, int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+    for c, options in lits.items():
         p = period_weeks(ix.instance.contracts[c])
-        for k in ks:
-            for r in active(p, k.slot.phase, r_count):
-                day[(k.slot.technician, k.slot.weekday, r)].append(k)
-                school[(ix.school_of(c), k.slot.weekday, r)].append(k)
+        for o, x in options:
+            for r in active(p, o.slot.phase, book.r_count):
+                day[(o.slot.technician, o.slot.weekday, r)].append((c, o.slot, x))
+                school[(ix.school_of(c), o.slot.weekday, r)].append((c, x))
     wins = ix.windows
-    for (t, _, _), ks in day.items():
+    for (t, _, _), members in day.items():
         for clique in wins.cliques:
-            members = [k.lit for k in ks if k.slot.window in clique]
-            if len(members) > 1:
-                model.add_at_most_one(members)
-        if len(ks) > ix.max_per_day[t]:
-            model.add(cp_model.LinearExpr.sum([k.lit for k in ks]) <= ix.max_per_day[t])
-        at: dict[int, list[_Candidate]] = defaultdict(list)
-        for k in ks:
-            at[k.slot.window].append(k)
-        for a in ks:
-            here = ix.instance.contracts[a.contract].location
+            inside = [x for _, s, x in members if s.window in clique]
+            if len(inside) > 1:
+                model.add_at_most_one(inside)
+        if len(members) > ix.max_per_day[t]:
+            model.add(cp_model.LinearExpr.sum([x for _, _, x in members]) <= ix.max_per_day[t])
+        at: dict[int, list[tuple[int, StandingSlot, cp_model.IntVar]]] = defaultdict(list)
+        for m in members:
+            at[m[1].window].append(m)
+        for c, s, x in members:
+            here = ix.instance.contracts[c].location
             for w2, later in at.items():
-                if not wins.before(a.slot.window, w2):
+                if not wins.before(s.window, w2):
                     continue
-                gap = wins.gap(a.slot.window, w2)
+                gap = wins.gap(s.window, w2)
                 far = [
-                    b.lit
-                    for b in later
-                    if ix.travel(here, ix.instance.contracts[b.contract].location) > gap
+                    y
+                    for b, _, y in later
+                    if ix.travel(here, ix.instance.contracts[b].location) > gap
                 ]
                 if far:
-                    between = [
-                        m.lit for v in wins.between(a.slot.window, w2) for m in at.get(v, ())
-                    ]
+                    between = [y for v in wins.between(s.window, w2) for _, _, y in at.get(v, ())]
                     model.add(
-                        a.lit + cp_model.LinearExpr.sum(far) <= 1 + cp_model.LinearExpr.sum(between)
+                        x + cp_model.LinearExpr.sum(far) <= 1 + cp_model.LinearExpr.sum(between)
                     )
-    for ks in school.values():
-        if len({k.contract for k in ks}) > 1:
-            model.add_at_most_one(k.lit for k in ks)
+    for members in school.values():
+        if len({c for c, _ in members}) > 1:
+            model.add_at_most_one(x for _, x in members)
 
 
-def _pair_savings(
-    ix: InstanceIndex,
+def _savings(
+    book: Book,
     model: cp_model.CpModel,
-    cands: dict[int, list[_Candidate]],
-    hint: dict[int, StandingSlot],
-    params: SolveParams,
-    r_count: int,
-    w: dict[str, int],
+    lits: dict[int, list[tuple[Option, cp_model.IntVar]]],
+    current: dict[int, StandingSlot],
 ) -> list[cp_model.LinearExprT]:
-    """Reward (negative cost) for nearby schools sharing a technician-day in the same weeks."""
-    inst = ix.instance
+    """Reward (negative cost) for nearby free schools sharing a technician-day in the same weeks.
+
+    A day of k visits has k - 1 consecutive pairs and each visit at most two
+    neighbours: both bounds hold for any plan and keep the LP relaxation from
+    collecting the savings of every fractional partner at once.
+    """
+    ix = book.ix
     group: dict[tuple[int, int, int, int], list[cp_model.IntVar]] = defaultdict(list)
-    """(contract, technician, weekday, phase) -> its slot literals (any window)."""
-    for c, ks in cands.items():
-        for k in ks:
-            group[(c, k.slot.technician, k.slot.weekday, k.slot.phase)].append(k.lit)
-    keys_of: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for c, t, wd, ph in group:
-        keys_of[c].append((t, wd, ph))
-    longest_gap = max(
-        (
-            ix.windows.gap(a, b)
-            for a in range(len(inst.windows))
-            for b in range(len(inst.windows))
-            if ix.windows.before(a, b)
-        ),
-        default=0,
-    )
+    for c, options in lits.items():
+        for o, x in options:
+            group[(c, o.slot.technician, o.slot.weekday, o.slot.phase)].append(x)
+    per_day: dict[tuple[int, int, int], list[cp_model.IntVar]] = defaultdict(list)
+    per_visit: dict[tuple[int, int, int, int], list[cp_model.IntVar]] = defaultdict(list)
     out: list[cp_model.LinearExprT] = []
-    for a, b in _neighbour_pairs(ix, list(cands), params.pair_neighbours):
-        if (
-            min(
-                ix.travel(inst.contracts[a].location, inst.contracts[b].location),
-                ix.travel(inst.contracts[b].location, inst.contracts[a].location),
-            )
-            > longest_gap
-        ):
+    for (a, b), terms in book.pairs.items():
+        if a not in lits or b not in lits:
             continue
-        pa, pb = (period_weeks(inst.contracts[x]) for x in (a, b))
-        b_keys = set(keys_of[b])
-        for t, wd, pha in keys_of[a]:
-            saving = _saving(ix, a, b, t)
-            if saving <= 0:
-                continue
-            for phb in range(pb):
-                if (t, wd, phb) not in b_keys:
-                    continue
-                shared = len(set(active(pa, pha, r_count)) & set(active(pb, phb, r_count)))
-                if not shared:
-                    continue
-                ea = _expected(ix, a, pha)[0]
-                eb = _expected(ix, b, phb)[0]
-                together = min(ea * shared * pa, eb * shared * pb) // r_count
-                if together <= 0:
+        for t, pha, phb, value in terms:
+            for wd in range(5):
+                ga, gb = group.get((a, t, wd, pha)), group.get((b, t, wd, phb))
+                if not ga or not gb:
                     continue
                 both = model.new_bool_var("")
-                model.add(both <= cp_model.LinearExpr.sum(group[(a, t, wd, pha)]))
-                model.add(both <= cp_model.LinearExpr.sum(group[(b, t, wd, phb)]))
-                ha, hb = hint.get(a), hint.get(b)
+                model.add(both <= cp_model.LinearExpr.sum(ga))
+                model.add(both <= cp_model.LinearExpr.sum(gb))
+                pa, pb = (period_weeks(ix.instance.contracts[x]) for x in (a, b))
+                for r in set(active(pa, pha, book.r_count)) & set(active(pb, phb, book.r_count)):
+                    per_day[(t, wd, r)].append(both)
+                    per_visit[(a, t, wd, r)].append(both)
+                    per_visit[(b, t, wd, r)].append(both)
+                sa, sb = current.get(a), current.get(b)
                 model.add_hint(
                     both,
-                    ha is not None
-                    and hb is not None
-                    and (ha.technician, ha.weekday, ha.phase) == (t, wd, pha)
-                    and (hb.technician, hb.weekday, hb.phase) == (t, wd, phb),
+                    sa is not None
+                    and sb is not None
+                    and (sa.technician, sa.weekday, sa.phase) == (t, wd, pha)
+                    and (sb.technician, sb.weekday, sb.phase) == (t, wd, phb),
                 )
-                out.append(-saving * together * w["travel"] * both)
+                out.append(-value * both)
+    for (t, _, _), pairs in per_day.items():
+        if len(pairs) > ix.max_per_day[t] - 1:
+            model.add(cp_model.LinearExpr.sum(pairs) <= max(0, ix.max_per_day[t] - 1))
+    for pairs in per_visit.values():
+        if len(pairs) > 2:
+            model.add(cp_model.LinearExpr.sum(pairs) <= 2)
     return out
 
 
@@ -286,23 +511,16 @@ def _saving(ix: InstanceIndex, a: int, b: int, t: int) -> int:
 
 
 def _neighbour_pairs(ix: InstanceIndex, contracts: list[int], k: int) -> list[tuple[int, int]]:
-    """Each contract with its k nearest others (by travel both ways), as unordered pairs."""
+    """Each contract with its k nearest others of other schools (travel both ways), unordered."""
     inst = ix.instance
     pairs: set[tuple[int, int]] = set()
     for a in contracts:
         la = inst.contracts[a].location
-        near = heapq.nsmallest(
-            k,
-            (
-                b
-                for b in contracts
-                if b != a and inst.contracts[b].school != inst.contracts[a].school
-            ),
-            key=lambda b: (
-                ix.travel(la, inst.contracts[b].location)
-                + ix.travel(inst.contracts[b].location, la),
-                b,
-            ),
-        )
-        pairs.update((min(a, b), max(a, b)) for b in near)
+
+        def dist(b: int, la: int = la) -> tuple[int, int]:
+            lb = inst.contracts[b].location
+            return (ix.travel(la, lb) + ix.travel(lb, la), b)
+
+        others = (b for b in contracts if inst.contracts[b].school != inst.contracts[a].school)
+        pairs.update((min(a, b), max(a, b)) for b in heapq.nsmallest(k, others, key=dist))
     return sorted(pairs)

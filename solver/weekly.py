@@ -299,12 +299,11 @@ def _dispatch(occ: Occupancy, slots: list[Slot], todo: dict[int, int]) -> list[A
 def free_work(
     ix: InstanceIndex, standing: dict[int, StandingSlot], expected: dict[int, list[Assignment]]
 ) -> dict[int, int]:
-    """Per contract, tenths of a visit per week that its standing slot cannot take: the
-    size of what week models decide, used to size regions."""
+    """Per contract, the visits of the year its standing slot cannot take: the size of what
+    the week models decide, used to size regions."""
     out = {}
     for c, visits in expected.items():
         slot = standing.get(c)
         usable = coverage(ix, c, slot).usable if slot is not None else 0
-        free = max(0, len(visits) - usable)
-        out[c] = round(10 * free / max(1, len(ix.contract_weeks[c])))
+        out[c] = max(0, len(visits) - usable)
     return out

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 def allows(ix: InstanceIndex, contract: int, day: int, technician: int) -> bool:
     return (
-        technician in ix.instance.contracts[contract].technicians
+        technician in ix.listed[contract]
         and day in ix.instance.technicians[technician].available_days
     )
 
