@@ -122,7 +122,9 @@ def test_plan_on_an_empty_database_exits_2(tmp_path: Path) -> None:
 def test_replanning_weeks_inside_a_longer_plan_defers_nothing(tmp_path: Path) -> None:
     """Visits planned after the horizon are not owed in it, and do not shrink its share either."""
     db = f"sqlite:///{tmp_path / 'year.db'}"
-    assert main(["import", str(EXAMPLE), "--db", db]) == 0
+    # the demo has fortnightly contracts and holiday-access sites: weeks without a visit
+    assert main(["demo", "--schools", "25", "--seed", "3", str(tmp_path / "demo")]) == 0
+    assert main(["import", str(tmp_path / "demo"), "--db", db]) == 0
     assert main(["plan", "--from", "2026-11-23", "--to", "2027-03-26", "--time-limit", "10",
                  "--db", db]) == 0  # fmt: skip
     weeks = ["--from", "2026-11-30", "--to", "2026-12-11"]
@@ -132,7 +134,7 @@ def test_replanning_weeks_inside_a_longer_plan_defers_nothing(tmp_path: Path) ->
     after = tmp_path / "after.csv"
     assert main(["roster", *weeks, "--out", str(after), "--db", db]) == 0
     count = {p: len(p.read_text().splitlines()) for p in (before, after)}
-    assert count[after] >= count[before]
+    assert count[after] >= count[before]  # catch-ups may come earlier, nothing is dropped
 
 
 def test_import_and_plan_are_in_the_audit_trail(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
@@ -187,8 +188,9 @@ def owed_in_horizon(remaining: int, horizon_days: Sequence[date], rest_days: Seq
     Without this, planning two weeks would cram a whole year's owed visits
     into them; with the whole rest of the period in view it is all of them.
     `rest_days` are the visitable days from the horizon's start to the period
-    end, less the later weeks the current plan already visits: those weeks'
-    visits are not in `remaining`, so they must not take a share of it either.
+    end, less the stretch up to the contract's last planned visit after the
+    horizon: the plan already covers it (fortnightly gaps and holiday weeks
+    included) and its visits are not in `remaining`, so it takes no share.
     """
     rest_weeks = _weeks_with_days(rest_days)
     if remaining <= 0 or rest_weeks == 0:
@@ -233,12 +235,13 @@ def build_problem(
     fixed_rows = [v for v in inside if v.locked and v.contract_id in contract_index]
     hint_rows = [v for v in inside if not v.locked and v.contract_id in contract_index]
     outside: dict[str, int] = {}
-    later_weeks: dict[str, set[tuple[int, int]]] = {}
+    last_planned: dict[str, date] = {}
     for visit in existing:
         if not date_from <= visit.date <= date_to and visit.kind is not VisitKind.DEDICATED:
             outside[visit.contract_id] = outside.get(visit.contract_id, 0) + 1
-            if visit.date > date_to:
-                later_weeks.setdefault(visit.contract_id, set()).add(visit.date.isocalendar()[:2])
+            if visit.date > last_planned.get(visit.contract_id, date_to):
+                last_planned[visit.contract_id] = visit.date
+    hinted = Counter(v.contract_id for v in hint_rows)
     fixed_count: dict[str, int] = {}
     for visit in fixed_rows:
         fixed_count[visit.contract_id] = fixed_count.get(visit.contract_id, 0) + 1
@@ -288,14 +291,18 @@ def build_problem(
             for d in calendar.holiday_days(contract.contract_id, date_from, date_to)
             if d not in blocked
         ]
-        planned_later = later_weeks.get(contract.contract_id, set())
+        covered_to = last_planned.get(contract.contract_id, date_to)
         rest = [
             d
             for d in calendar.visitable_days(contract.contract_id, date_from, None)
-            if d <= date_to or d.isocalendar()[:2] not in planned_later
+            if d <= date_to or d > covered_to
         ]
         in_horizon = sorted(term + holiday)
-        here = owed_in_horizon(max(remaining, 0), in_horizon, rest)
+        # Never fewer than the current plan already holds here: re-planning must not drop visits.
+        here = min(
+            max(remaining, 0),
+            max(owed_in_horizon(max(remaining, 0), in_horizon, rest), hinted[contract.contract_id]),
+        )
         owed[contract.contract_id] = here
         deferred[contract.contract_id] = max(remaining, 0) - here
         techs = tuple(
