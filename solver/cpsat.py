@@ -12,8 +12,9 @@ then a run may differ from the next.
 
 Measured on the 2-core box (OR-Tools 9.15): small week models do about 0.2
 units of deterministic work per wall second (fixed costs dominate; most
-finish early anyway); the interleaved LNS on standing slots 0.16-0.5,
-lower the bigger the model and the busier the machine.
+finish early anyway); the interleaved LNS on standing slots 0.1-0.35,
+lower the bigger the model and the busier the machine. Hence the default
+`SolveParams.work_per_second` of 0.25.
 """
 
 from __future__ import annotations
@@ -25,10 +26,6 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from solver.params import Progress, SolveParams
-
-WORK_PER_SECOND = 0.25
-"""Deterministic time units granted per second of budget: on the low side of the
-measurements above, so the wall-clock cap rarely decides when a search stops."""
 
 
 @dataclass
@@ -107,7 +104,7 @@ def run(
     p.log_search_progress = params.log
     p.max_time_in_seconds = max(0.05, min(wall, clock.left()))
     if params.deterministic:
-        p.max_deterministic_time = max(0.01, budget * WORK_PER_SECOND)
+        p.max_deterministic_time = max(0.01, budget * params.work_per_second)
         if p.num_workers > 1:
             p.interleave_search = True
             p.share_binary_clauses = False

@@ -21,6 +21,9 @@ class SolveParams:
     deterministic: bool = True
     """Stop each CP-SAT search on a work budget derived from `time_limit`, not on the clock, so a
     fixed seed and worker count give the same plan on any load; the clock stays a safety cap."""
+    work_per_second: float = 0.25
+    """Deterministic work granted per second of `time_limit` (see `solver.cpsat`): lower keeps a
+    busy machine further from the wall-clock cap, higher uses a quiet one better."""
     strategy: Strategy = "auto"
     """`exact`: one model over every slot of the horizon (tiny instances only); `decomposed`:
     standing slots, then week by week; `auto` picks by size; `greedy`: the dispatcher

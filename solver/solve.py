@@ -185,7 +185,7 @@ def _standing(
         params,
         clock,
         params.time_limit * STANDING_SHARE,
-        clock.slice(1.0, reserve),
+        reserve,
         tally,
         on_progress,
     )

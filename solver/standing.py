@@ -14,44 +14,43 @@ template of `solver.template`: per technician, weekday and week residue, at
 most one slot per window clique, at most the day's visits, travel between
 consecutive windows fitting the gap, one visit per school-day.
 
-The search: a large-neighbourhood search over technicians. A neighbourhood
-is a technician and the technicians living nearest, grown until it holds
-about `NEIGHBOURHOOD` contracts; every contract on them is freed to take any
-slot of any of them, and that sub-model is solved exactly (it is small).
-Pairings and swaps happen between neighbours, which is where travel is won.
-Neighbourhoods are visited in a fixed order (shuffled by the seed), several
-disjoint ones solved side by side on the workers, each sequentially on one
-thread, and applied in order: the search is deterministic, and it stops on
-its work budget (the sum of the sub-solves' deterministic time), a full cycle
-without improvement, or the wall-clock cap.
+The search: CP-SAT's large-neighbourhood search from the dispatcher's slots.
+Measured on the synthetic books, it beats both exact sub-solves of
+neighbourhoods of technicians driven from Python (their LP relaxation is
+too weak to prove anything quickly) and a savings-first start that pairs
+nearby schools greedily (a worse basin: the search ends higher from it).
+Books above `REGION_CONTRACTS` contracts are solved region by region
+(`solver.regions`), one model each.
 """
 
 from __future__ import annotations
 
 import heapq
-import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 from ortools.sat.python import cp_model
 
 from solver.cadence import period_weeks
-from solver.cpsat import WORK_PER_SECOND, Clock, Run, run
+from solver.cpsat import Clock, run
 from solver.index import InstanceIndex
 from solver.instance import week, weekday
 from solver.objective import weights
 from solver.params import Progress, SolveParams
-from solver.template import StandingSlot, active, coverage, phase_weeks, preference_rank, residues
+from solver.regions import regions
+from solver.template import (
+    StandingSlot,
+    active,
+    coverage,
+    phase_weeks,
+    preference_rank,
+    residues,
+)
 from solver.weekly import Tally
 
-NEIGHBOURHOOD = 40
-"""Contracts freed at a time: a sub-model that solves to optimality in a fraction of a second."""
-MAX_TECHNICIANS = 8
-SUB_WORK = 1.0
-"""Deterministic time allowed to one neighbourhood."""
+REGION_CONTRACTS = 400
+"""Books beyond this many contracts get their standing slots region by region."""
 
 
 @dataclass(frozen=True)
@@ -213,122 +212,45 @@ def solve_standing(
     params: SolveParams,
     clock: Clock,
     budget: float,
-    wall: float,
+    reserve: float,
     tally: Tally,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> StandingResult:
-    """Improve the standing slots `hint` by neighbourhoods of technicians, within `budget`
-    seconds of work and `wall` seconds."""
+    """Improve the standing slots `hint` within `budget` seconds of work and of wall time,
+    and in any case leaving `reserve` wall seconds for the phases after."""
     book = Book(ix, contracts, hint, params)
     current = {c: s for c, s in hint.items() if c in book.options}
-    best = book.cost(current)
-    deadline = clock.elapsed() + wall
-    seeds = list(range(len(ix.instance.technicians)))
-    random.Random(params.seed).shuffle(seeds)
-    work, since_improved, i = 0.0, 0, 0
-    workers = max(1, params.workers)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        while work < budget * WORK_PER_SECOND and since_improved < len(seeds):
-            left = deadline - clock.elapsed()
-            if left <= 0.05:
-                break
-            hoods = _disjoint(book, current, seeds, i, workers)
-            i += len(hoods)
-            subs = [_Sub(book, free, techs, current) for techs, free in hoods]
-            solve = partial(
-                _Sub.solve,
-                params=params,
-                clock=clock,
-                work=min(SUB_WORK, budget * WORK_PER_SECOND - work),
-                wall=left,
-            )
-            improved = False
-            for sub, result in zip(subs, pool.map(solve, subs), strict=True):
-                tally.record(result)
-                work += result.work
-                if result.ok and result.solver.objective_value < sub.start - 0.5:
-                    chosen = sub.read(result.solver)
-                    for c in sub.free:
-                        current.pop(c, None)
-                    current.update(chosen)
-                    improved = True
-            since_improved = 0 if improved else since_improved + len(hoods)
-            if improved:
-                best = book.cost(current)
-                if on_progress:
-                    on_progress(Progress("standing", i, best, None, clock.elapsed()))
-    return StandingResult(current, best)
-
-
-def _disjoint(
-    book: Book, current: dict[int, StandingSlot], seeds: list[int], start: int, count: int
-) -> list[tuple[frozenset[int], list[int]]]:
-    """Up to `count` neighbourhoods from the next seeds that share no technician or school."""
-    out: list[tuple[frozenset[int], list[int]]] = []
-    used_techs: set[int] = set()
-    used_schools: set[str] = set()
-    for k in range(len(seeds)):
-        if len(out) == count:
-            break
-        techs, free = _neighbourhood(book, current, seeds[(start + k) % len(seeds)])
-        schools = {book.ix.school_of(c) for c in free}
-        if techs & used_techs or schools & used_schools:
-            continue
-        out.append((techs, free))
-        used_techs |= techs
-        used_schools |= schools
-    return out
-
-
-def _neighbourhood(
-    book: Book, current: dict[int, StandingSlot], seed: int
-) -> tuple[frozenset[int], list[int]]:
-    """The seed technician and the nearest others until about NEIGHBOURHOOD contracts are free."""
-    ix = book.ix
-    homes = [t.location for t in ix.instance.technicians]
-    near = sorted(
-        range(len(homes)),
-        key=lambda t: (ix.travel(homes[seed], homes[t]) + ix.travel(homes[t], homes[seed]), t),
-    )
-    on: dict[int, list[int]] = defaultdict(list)
-    for c, slot in current.items():
-        on[slot.technician].append(c)
-    idle = [c for c in book.contracts if c not in current]
-    techs: list[int] = []
-    for t in near[:MAX_TECHNICIANS]:
-        techs.append(t)
-        if sum(len(on[x]) for x in techs) >= NEIGHBOURHOOD:
-            break
-    chosen = frozenset(techs)
-    free = sorted(
-        {c for t in techs for c in on[t]}
-        | {c for c in idle if any(o.slot.technician in chosen for o in book.options[c])}
-    )
-    return chosen, free
+    parts = regions(ix, book.contracts, current, dict.fromkeys(book.contracts, 1), REGION_CONTRACTS)
+    left = len(book.contracts)
+    for i, region in enumerate(parts, start=1):
+        name = "standing" + (f" region {i}/{len(parts)}" if len(parts) > 1 else "")
+        share = len(region.contracts) / max(1, len(book.contracts))
+        wall = min(budget * share, clock.slice(len(region.contracts) / max(1, left), reserve))
+        left -= len(region.contracts)
+        sub = _Sub(book, list(region.contracts), frozenset(region.technicians), current)
+        result = run(
+            sub.model, params, budget * share, wall, name, on_progress, clock=clock, lns=True
+        )
+        tally.record(result)
+        if result.ok:
+            for c in sub.free:
+                current.pop(c, None)
+            current.update(sub.read(result.solver))
+    return StandingResult(current, book.cost(current))
 
 
 class _Sub:
-    """One neighbourhood: its free contracts may take any slot on its technicians."""
+    """The model for some contracts (`free`), which may take any slot on `techs`."""
 
     def __init__(
         self, book: Book, free: list[int], techs: frozenset[int], current: dict[int, StandingSlot]
     ) -> None:
         self.book, self.free = book, free
-        ix = book.ix
         model = cp_model.CpModel()
-        blocked = _school_blocks(book, free, current)
         self.lits: dict[int, list[tuple[Option, cp_model.IntVar]]] = {}
         objective: list[cp_model.LinearExprT] = []
         for c in free:
-            p = period_weeks(ix.instance.contracts[c])
-            options = [
-                o
-                for o in book.options[c]
-                if o.slot.technician in techs
-                and not any(
-                    (o.slot.weekday, r) in blocked[c] for r in active(p, o.slot.phase, book.r_count)
-                )
-            ]
+            options = [o for o in book.options[c] if o.slot.technician in techs]
             lits = [(o, model.new_bool_var("")) for o in options]
             none = model.new_bool_var("")
             model.add_exactly_one([none, *(x for _, x in lits)])
@@ -342,10 +264,6 @@ class _Sub:
         objective += _savings(book, model, self.lits, current)
         model.minimize(cp_model.LinearExpr.sum(objective))
         self.model = model
-        self.start = _start_cost(book, free, current, self.lits)
-
-    def solve(self, params: SolveParams, clock: Clock, work: float, wall: float) -> Run:
-        return run(self.model, params, work / WORK_PER_SECOND, wall, "standing", clock=clock)
 
     def read(self, solver: cp_model.CpSolver) -> dict[int, StandingSlot]:
         return {
@@ -353,55 +271,13 @@ class _Sub:
         }
 
 
-def _school_blocks(
-    book: Book, free: list[int], current: dict[int, StandingSlot]
-) -> dict[int, set[tuple[int, int]]]:
-    """(weekday, residue) taken by a contract of the same school that stays where it is."""
-    ix = book.ix
-    freed = set(free)
-    out: dict[int, set[tuple[int, int]]] = {c: set() for c in free}
-    for c in free:
-        for other in ix.school_contracts[ix.school_of(c)]:
-            slot = current.get(other)
-            if other in freed or slot is None:
-                continue
-            p = period_weeks(ix.instance.contracts[other])
-            out[c] |= {(slot.weekday, r) for r in active(p, slot.phase, book.r_count)}
-    return out
-
-
-def _start_cost(
-    book: Book,
-    free: list[int],
-    current: dict[int, StandingSlot],
-    lits: dict[int, list[tuple[Option, cp_model.IntVar]]],
-) -> float:
-    """The sub-model's objective at the current slots (an improvement must beat it)."""
-    sub = {c: current[c] for c in free if c in current}
-    freed = set(free)
-    total = 0
-    for c in free:
-        slot = sub.get(c)
-        match = [o.cost for o, _ in lits[c] if o.slot == slot]
-        total += match[0] if match else book.none_cost[c]
-    for (a, b), terms in book.pairs.items():
-        if a in freed and b in freed and a in sub and b in sub and sub[a].weekday == sub[b].weekday:
-            sa, sb = sub[a], sub[b]
-            total -= sum(
-                v
-                for t, pha, phb, v in terms
-                if (t, pha, phb) == (sa.technician, sa.phase, sb.phase) and t == sb.technician
-            )
-    return total
-
-
 def _capacity(
     book: Book, model: cp_model.CpModel, lits: dict[int, list[tuple[Option, cp_model.IntVar]]]
 ) -> None:
     """Per (technician, weekday, residue): window cliques, visits per day, travel fits the gap.
 
-    Every contract on the neighbourhood's technicians is free, so only free
-    literals meet on these template days.
+    Regions share no technician or school, so only the model's own literals
+    meet on these template days.
     """
     ix = book.ix
     day: dict[tuple[int, int, int], list[tuple[int, StandingSlot, cp_model.IntVar]]] = defaultdict(

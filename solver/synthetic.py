@@ -108,7 +108,11 @@ def synthetic_instance(
     preference_share: float = 0.7,
     two_hour_share: float = 0.0,
 ) -> Instance:
-    """A year of `schools` contracts (one each) and `technicians`, reproducible from `seed`."""
+    """A year of `schools` contracts (one each) and `technicians`, reproducible from `seed`.
+
+    A contract buys one visit per week of its period (weekly) or one per two
+    (fortnightly): 46 and 23 over the default 46 weeks, as sold.
+    """
     rng = random.Random(seed)
     end = START + timedelta(days=7 * weeks - 1)
     open_days = [
@@ -163,7 +167,7 @@ def synthetic_instance(
                 school=f"S{s:04d}",
                 location=location,
                 windows=family,
-                owed=23 if fortnightly else 46,
+                owed=weeks // 2 if fortnightly else weeks,
                 term_days=term_days,
                 holiday_days=holiday,
                 technicians=eligible,

@@ -6,6 +6,7 @@ folders have no `__init__.py` and module names must be unique across `tests/`.)
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -13,7 +14,8 @@ from ortools.sat.python import cp_model
 
 from solver.index import InstanceIndex, Slot, slot_of
 from solver.instance import Assignment, Contract, Instance, Technician, Window
-from solver.model import VisitVars, new_vars
+from solver.model import VisitVars, all_slots, new_vars
+from solver.occupancy import Occupancy
 
 MONDAY = date(2026, 9, 7).toordinal()
 AM, PM = 0, 1
@@ -143,3 +145,54 @@ def term_value(
         assert solver.solve(model) == cp_model.OPTIMAL
         values[name] = int(solver.objective_value)
     return values
+
+
+def random_instance(rng: random.Random) -> Instance:
+    weeks = rng.randint(2, 4)
+    days = weekdays(weeks)
+    n_tech = rng.randint(1, 2)
+    n_con = rng.randint(1, 3)
+    windows = rng.choice([WINDOWS_3H, WINDOWS_2H])
+    n_loc = n_tech + n_con
+    travel = [[0 if a == b else rng.randint(5, 70) for b in range(n_loc)] for a in range(n_loc)]
+    techs = tuple(
+        Technician(
+            f"T{t}", t, frozenset(d for d in days if rng.random() < 0.85), rng.randint(1, 3), 80
+        )
+        for t in range(n_tech)
+    )
+    contracts = []
+    for c in range(n_con):
+        term = tuple(d for d in days if rng.random() < 0.7)
+        holiday = tuple(d for d in days if d not in term and rng.random() < 0.3)
+        contracts.append(
+            Contract(
+                id=f"C{c}",
+                school=f"S{rng.randint(0, max(0, n_con - 2))}",
+                location=n_tech + c,
+                windows=tuple(range(len(windows))),
+                owed=rng.randint(0, 2 * weeks),
+                term_days=term,
+                holiday_days=holiday,
+                technicians=tuple(t for t in range(n_tech) if rng.random() < 0.8) or (0,),
+                cadence_days=rng.choice([0, 7, 7, 14]),
+                preferred_weekday=rng.choice([None, rng.randint(0, 4)]),
+                preferred_window=rng.choice([None, rng.randrange(len(windows))]),
+            )
+        )
+    inst = Instance(windows, techs, tuple(contracts), travel)
+    plan = random_plan(inst, rng)
+    keep = [a for a in plan if rng.random() < 0.3]
+    hint = tuple(a for a in plan if rng.random() < 0.3)
+    fixed = tuple(a for a in keep if inst.contracts[a.contract].owed > 0)
+    return Instance(windows, techs, tuple(contracts), travel, fixed=fixed, hint=hint)
+
+
+def random_plan(inst: Instance, rng: random.Random) -> list[Assignment]:
+    occ = Occupancy(InstanceIndex(inst))
+    slots = all_slots(InstanceIndex(inst))
+    rng.shuffle(slots)
+    for c, d, w, t in slots:
+        if occ.fits(c, d, w, t):
+            occ.add(Assignment(c, d, w, t))
+    return list(occ.visits)
