@@ -20,12 +20,13 @@ lower the bigger the model and the busier the machine. Hence the default
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from solver.params import Progress, SolveParams
+from solver.params import PhaseStats, Progress, SolveParams
 
 
 @dataclass
@@ -123,3 +124,39 @@ def run(
         work=solver.response_proto.deterministic_time,
         solutions=reporter.count if reporter else 0,
     )
+
+
+@dataclass
+class Tally:
+    """Per-phase statistics accumulated over subproblems."""
+
+    name: str
+    subproblems: int = 0
+    seconds: float = 0.0
+    work: float = 0.0
+    solutions: int = 0
+    objective: float = 0.0
+    bound: float = 0.0
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    def record(self, result: Run) -> None:
+        self.subproblems += 1
+        self.seconds += result.seconds
+        self.work += result.work
+        self.solutions += result.solutions
+        self.statuses[result.status] += 1
+        if result.ok:
+            self.objective += result.solver.objective_value
+            self.bound += result.solver.best_objective_bound
+
+    def stats(self) -> PhaseStats:
+        return PhaseStats(
+            self.name,
+            self.subproblems,
+            self.seconds,
+            self.work,
+            self.solutions,
+            self.objective,
+            self.bound,
+            dict(self.statuses),
+        )

@@ -8,6 +8,7 @@ times, so the sets and window relations are computed here once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -28,9 +29,6 @@ class Windows:
     starts: tuple[int, ...]
     ends: tuple[int, ...]
 
-    def overlap(self, a: int, b: int) -> bool:
-        return self.starts[a] < self.ends[b] and self.starts[b] < self.ends[a]
-
     def before(self, a: int, b: int) -> bool:
         """`a` ends no later than `b` starts: they can be on one technician-day in this order."""
         return self.ends[a] <= self.starts[b]
@@ -45,6 +43,15 @@ class Windows:
             for w in range(len(self.starts))
             if self.starts[w] >= self.ends[a] and self.ends[w] <= self.starts[b]
         )
+
+    def most_disjoint(self, subset: Iterable[int] | None = None) -> int:
+        """Most of these windows (all by default) that fit in one day without overlapping."""
+        chosen = range(len(self.starts)) if subset is None else set(subset)
+        count, end = 0, -1
+        for w in sorted(chosen, key=lambda w: self.ends[w]):  # earliest end first is optimal
+            if self.starts[w] >= end:
+                count, end = count + 1, self.ends[w]
+        return count
 
     @cached_property
     def cliques(self) -> tuple[tuple[int, ...], ...]:
@@ -69,7 +76,6 @@ class Windows:
 class InstanceIndex:
     instance: Instance
     visitable: list[frozenset[int]] = field(init=False)
-    term: list[frozenset[int]] = field(init=False)
     eligible: list[tuple[int, ...]] = field(init=False)
     """Listed technicians whose commute to the school fits both ways (sorted by round trip)."""
     listed: list[frozenset[int]] = field(init=False)
@@ -86,7 +92,6 @@ class InstanceIndex:
         self.visitable = [
             frozenset(c.term_days) | frozenset(c.holiday_days) for c in inst.contracts
         ]
-        self.term = [frozenset(c.term_days) for c in inst.contracts]
         self.windows = Windows(
             tuple(w.start for w in inst.windows), tuple(w.end for w in inst.windows)
         )
@@ -167,14 +172,5 @@ class InstanceIndex:
     @cached_property
     def max_per_day(self) -> list[int]:
         """Visits a technician can make in a day: the cap, or fewer if the windows allow fewer."""
-        disjoint = _max_disjoint(self.windows)
+        disjoint = self.windows.most_disjoint()
         return [min(t.max_visits_per_day, disjoint) for t in self.instance.technicians]
-
-
-def _max_disjoint(windows: Windows) -> int:
-    """Most windows that fit in one day without overlapping (earliest-end-first)."""
-    count, end = 0, -1
-    for w in sorted(range(len(windows.starts)), key=lambda w: windows.ends[w]):
-        if windows.starts[w] >= end:
-            count, end = count + 1, windows.ends[w]
-    return count

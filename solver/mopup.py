@@ -1,7 +1,7 @@
 """Phase 3 of the decomposition: visits still owed after the weeks, placed by making room.
 
 First every owed visit goes into whatever hole of the year fits it, first
-fit (the weeks rarely leave more than a few). What is left is short of
+fit with any eligible technician (the weeks rarely leave more than a few). What is left is short of
 technicians, not of days: the few who may go to that school are booked,
 partly by contracts that could have had someone else. For those, a few
 contracts at a time, a repair model:
@@ -18,15 +18,15 @@ hint and the fallback.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from solver import model as visit_model
-from solver.cpsat import Clock, run
+from solver.cpsat import Clock, Tally, run
 from solver.index import InstanceIndex, Slot, slot_of
 from solver.instance import Assignment, week
 from solver.occupancy import Occupancy
 from solver.params import PhaseStats, Progress, SolveParams
-from solver.weekly import Tally, add_all
+from solver.weekly import add_all
 
 DAYS_PER_CONTRACT = 30
 """Candidate days per contract still owed visits: enough choice, a model that stays small."""
@@ -44,16 +44,19 @@ def mop_up(
     params: SolveParams,
     clock: Clock,
     budget: float,
+    reserve: float,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> PhaseStats:
+    """Place what is still owed, within `budget` seconds of work, leaving `reserve` wall seconds."""
     tally = Tally("mop-up")
     for c in _missing(ix, occ):
-        _first_fit(occ, _owed_slots(ix, c, _days(ix, occ, c, limit=None)))
+        days = _days(ix, occ, c, limit=None)
+        _first_fit(occ, _owed_slots(ix, c, days, ix.eligible[c]))
     left = _missing(ix, occ)
     batches = [left[i : i + BATCH] for i in range(0, len(left), BATCH)]
     for i, batch in enumerate(batches):
         share = budget / len(batches)
-        wall = clock.slice(1 / (len(batches) - i), 0.0)
+        wall = clock.slice(1 / (len(batches) - i), reserve)
         _make_room(ix, occ, batch, params, clock, share, wall, tally, on_progress)
     return tally.stats()
 
@@ -66,12 +69,12 @@ def _missing(ix: InstanceIndex, occ: Occupancy) -> list[int]:
     ]
 
 
-def _owed_slots(ix: InstanceIndex, c: int, days: list[int]) -> list[Slot]:
+def _owed_slots(ix: InstanceIndex, c: int, days: list[int], techs: Sequence[int]) -> list[Slot]:
     return [
         (c, d, w, t)
         for d in days
         for w in ix.instance.contracts[c].windows
-        for t in ix.eligible[c][:TECHNICIANS]
+        for t in techs
         if d in ix.instance.technicians[t].available_days
     ]
 
@@ -89,7 +92,11 @@ def _make_room(
 ) -> None:
     missing = {c: ix.instance.contracts[c].owed - occ.placed[c] for c in batch}
     owed_slots = [
-        s for c in batch for s in _owed_slots(ix, c, _days(ix, occ, c, DAYS_PER_CONTRACT))
+        s
+        for c in batch
+        for s in _owed_slots(
+            ix, c, _days(ix, occ, c, DAYS_PER_CONTRACT), ix.eligible[c][:TECHNICIANS]
+        )
     ]
     tech_days = {(s[3], s[1]) for s in owed_slots}
     movable = [a for a in occ.visits if (a.technician, a.day) in tech_days]

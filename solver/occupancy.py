@@ -62,9 +62,6 @@ class Occupancy:
     def school_busy(self, contract: int, day: int) -> bool:
         return (self.ix.school_of(contract), day) in self._school_days
 
-    def day_visits(self, technician: int, day: int) -> int:
-        return len(self._day.get((technician, day), ()))
-
     def fits(self, contract: int, day: int, window: int, technician: int) -> bool:
         """True when adding the visit keeps every hard rule."""
         ix = self.ix

@@ -26,7 +26,7 @@ from solver import model as visit_model
 from solver.bound import lower_bound
 from solver.cadence import label
 from solver.catchup import expected_visits
-from solver.cpsat import Clock, run
+from solver.cpsat import Clock, Tally, run
 from solver.evaluate import evaluate
 from solver.greedy import GreedyPlan, contract_order, greedy_plan
 from solver.index import InstanceIndex
@@ -39,14 +39,15 @@ from solver.regions import regions
 from solver.standing import solve_standing
 from solver.template import StandingSlot
 from solver.validate import problems
-from solver.weekly import Tally, free_work, plan_weeks
+from solver.weekly import free_work, plan_weeks
 
 __all__ = ["PhaseStats", "Progress", "SolveParams", "SolveResult", "solve"]
 
-STANDING_SHARE, WEEKS_SHARE, MOP_UP_SHARE = 0.55, 0.20, 0.05
+STANDING_SHARE, WEEKS_SHARE, MOP_UP_SHARE, FINISH_SHARE = 0.55, 0.20, 0.05, 0.02
 """Work budget per phase, as shares of `time_limit`. The standing slots decide most of the
 plan's quality and improve with every second; a week model mostly proves its optimum
-early. The rest of the time goes to the greedy, building models and evaluating."""
+early. The rest of the time goes to the greedy and to building models; `FINISH_SHARE`
+of the wall clock is kept for labelling and pricing the plan at the end."""
 
 
 @dataclass(frozen=True)
@@ -161,10 +162,18 @@ def _decomposed(
         params,
         clock,
         params.time_limit * WEEKS_SHARE,
-        params.time_limit * MOP_UP_SHARE,
+        params.time_limit * (MOP_UP_SHARE + FINISH_SHARE),
         on_progress,
     )
-    rest = mop_up(ix, occ, params, clock, params.time_limit * MOP_UP_SHARE, on_progress)
+    rest = mop_up(
+        ix,
+        occ,
+        params,
+        clock,
+        params.time_limit * MOP_UP_SHARE,
+        params.time_limit * FINISH_SHARE,
+        on_progress,
+    )
     return tuple(occ.visits), (standing_stats, weeks, rest)
 
 
@@ -177,7 +186,7 @@ def _standing(
     on_progress: Callable[[Progress], None] | None,
 ) -> tuple[dict[int, StandingSlot], PhaseStats]:
     tally = Tally("standing")
-    reserve = params.time_limit * (WEEKS_SHARE + MOP_UP_SHARE + 0.05)
+    reserve = params.time_limit * (WEEKS_SHARE + MOP_UP_SHARE + FINISH_SHARE + 0.05)
     out = solve_standing(
         ix,
         contracts,

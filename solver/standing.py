@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from solver.cadence import period_weeks
-from solver.cpsat import Clock, run
+from solver.cpsat import Clock, Tally, run
 from solver.index import InstanceIndex
 from solver.instance import week, weekday
 from solver.objective import weights
@@ -47,7 +47,6 @@ from solver.template import (
     preference_rank,
     residues,
 )
-from solver.weekly import Tally
 
 REGION_CONTRACTS = 400
 """Books beyond this many contracts get their standing slots region by region."""
@@ -260,8 +259,8 @@ class _Sub:
             objective.append(book.none_cost[c] * none)
             objective += [o.cost * x for o, x in lits]
             self.lits[c] = lits
-        _capacity(book, model, self.lits)
-        objective += _savings(book, model, self.lits, current)
+        caps = _capacity(book, model, self.lits)
+        objective += _savings(book, model, self.lits, current, caps)
         model.minimize(cp_model.LinearExpr.sum(objective))
         self.model = model
 
@@ -273,8 +272,10 @@ class _Sub:
 
 def _capacity(
     book: Book, model: cp_model.CpModel, lits: dict[int, list[tuple[Option, cp_model.IntVar]]]
-) -> None:
+) -> dict[tuple[int, int, int], int]:
     """Per (technician, weekday, residue): window cliques, visits per day, travel fits the gap.
+    Returns each template day's capacity: the technician's cap, or fewer when the windows its
+    candidates use cannot hold more (a book of 3-hour visits: two).
 
     Regions share no technician or school, so only the model's own literals
     meet on these template days.
@@ -291,13 +292,16 @@ def _capacity(
                 day[(o.slot.technician, o.slot.weekday, r)].append((c, o.slot, x))
                 school[(ix.school_of(c), o.slot.weekday, r)].append((c, x))
     wins = ix.windows
-    for (t, _, _), members in day.items():
+    caps: dict[tuple[int, int, int], int] = {}
+    for key, members in day.items():
+        t = key[0]
+        caps[key] = min(ix.max_per_day[t], wins.most_disjoint(s.window for _, s, _ in members))
         for clique in wins.cliques:
             inside = [x for _, s, x in members if s.window in clique]
             if len(inside) > 1:
                 model.add_at_most_one(inside)
-        if len(members) > ix.max_per_day[t]:
-            model.add(cp_model.LinearExpr.sum([x for _, _, x in members]) <= ix.max_per_day[t])
+        if len(members) > caps[key]:
+            model.add(cp_model.LinearExpr.sum([x for _, _, x in members]) <= caps[key])
         at: dict[int, list[tuple[int, StandingSlot, cp_model.IntVar]]] = defaultdict(list)
         for m in members:
             at[m[1].window].append(m)
@@ -320,6 +324,7 @@ def _capacity(
     for members in school.values():
         if len({c for c, _ in members}) > 1:
             model.add_at_most_one(x for _, x in members)
+    return caps
 
 
 def _savings(
@@ -327,14 +332,15 @@ def _savings(
     model: cp_model.CpModel,
     lits: dict[int, list[tuple[Option, cp_model.IntVar]]],
     current: dict[int, StandingSlot],
+    caps: dict[tuple[int, int, int], int],
 ) -> list[cp_model.LinearExprT]:
     """Reward (negative cost) for nearby free schools sharing a technician-day in the same weeks.
 
     A day of k visits has k - 1 consecutive pairs and each visit at most two
-    neighbours: both bounds hold for any plan and keep the LP relaxation from
-    collecting the savings of every fractional partner at once.
+    neighbours (one, on a day of two): both bounds hold for any plan and keep
+    the LP relaxation from collecting the savings of every fractional partner
+    at once.
     """
-    ix = book.ix
     group: dict[tuple[int, int, int, int], list[cp_model.IntVar]] = defaultdict(list)
     for c, options in lits.items():
         for o, x in options:
@@ -353,7 +359,7 @@ def _savings(
                 both = model.new_bool_var("")
                 model.add(both <= cp_model.LinearExpr.sum(ga))
                 model.add(both <= cp_model.LinearExpr.sum(gb))
-                pa, pb = (period_weeks(ix.instance.contracts[x]) for x in (a, b))
+                pa, pb = (period_weeks(book.ix.instance.contracts[x]) for x in (a, b))
                 for r in set(active(pa, pha, book.r_count)) & set(active(pb, phb, book.r_count)):
                     per_day[(t, wd, r)].append(both)
                     per_visit[(a, t, wd, r)].append(both)
@@ -367,12 +373,13 @@ def _savings(
                     and (sb.technician, sb.weekday, sb.phase) == (t, wd, phb),
                 )
                 out.append(-value * both)
-    for (t, _, _), pairs in per_day.items():
-        if len(pairs) > ix.max_per_day[t] - 1:
-            model.add(cp_model.LinearExpr.sum(pairs) <= max(0, ix.max_per_day[t] - 1))
-    for pairs in per_visit.values():
-        if len(pairs) > 2:
-            model.add(cp_model.LinearExpr.sum(pairs) <= 2)
+    for key, pairs in per_day.items():
+        if len(pairs) > caps[key] - 1:
+            model.add(cp_model.LinearExpr.sum(pairs) <= max(0, caps[key] - 1))
+    for (_, t, wd, r), pairs in per_visit.items():
+        most = min(2, caps[(t, wd, r)] - 1)
+        if len(pairs) > most:
+            model.add(cp_model.LinearExpr.sum(pairs) <= max(0, most))
     return out
 
 

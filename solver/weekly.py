@@ -28,11 +28,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from solver import model as visit_model
 from solver.cadence import day_of, period_weeks, week_days
-from solver.cpsat import Clock, Run, run
+from solver.cpsat import Clock, Tally, run
 from solver.index import InstanceIndex, Slot, slot_of
 from solver.instance import Assignment, week
 from solver.occupancy import Occupancy
@@ -42,42 +41,6 @@ from solver.template import StandingSlot, coverage
 
 KEEP_SLOT_TECHNICIANS = 6
 """Technicians beyond the usual candidates who may take a visit on its standing slot."""
-
-
-@dataclass
-class Tally:
-    """Per-phase statistics accumulated over subproblems."""
-
-    name: str
-    subproblems: int = 0
-    seconds: float = 0.0
-    work: float = 0.0
-    solutions: int = 0
-    objective: float = 0.0
-    bound: float = 0.0
-    statuses: Counter[str] = field(default_factory=Counter)
-
-    def record(self, result: Run) -> None:
-        self.subproblems += 1
-        self.seconds += result.seconds
-        self.work += result.work
-        self.solutions += result.solutions
-        self.statuses[result.status] += 1
-        if result.ok:
-            self.objective += result.solver.objective_value
-            self.bound += result.solver.best_objective_bound
-
-    def stats(self) -> PhaseStats:
-        return PhaseStats(
-            self.name,
-            self.subproblems,
-            self.seconds,
-            self.work,
-            self.solutions,
-            self.objective,
-            self.bound,
-            dict(self.statuses),
-        )
 
 
 def plan_weeks(

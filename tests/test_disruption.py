@@ -551,7 +551,9 @@ def test_a_neighbour_moves_only_when_that_places_a_displaced_visit(tmp_path: Pat
     moved = {c.visit.visit_id: c for c in diff.changes}
     assert moved["V-CA-20261123"].after.date == date(2026, 11, 24)
     (neighbour,) = diff.not_displaced
-    assert neighbour.visit.visit_id == "V-CB-20261124" and neighbour.after.date > date(2026, 11, 24)
+    # B gives up Tuesday for A: it may take the Monday A's closure freed, or a later day
+    assert neighbour.visit.visit_id == "V-CB-20261124"
+    assert (neighbour.after.date, neighbour.after.window) != (date(2026, 11, 24), "AM")
     assert "make room for V-CA-20261123" in neighbour.why
 
 

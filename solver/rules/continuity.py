@@ -1,12 +1,17 @@
 """The same technician: per contract with a cadence, visits minus those of its most
 frequent technician.
 
-With fewer than two visits the difference is 0 by itself.
+Modelled as a choice: one literal per technician says "this is the
+contract's main technician", and every visit by another costs 1
+(`off >= visit - main`). Minimising picks the most frequent technician, so
+the value is exact; unlike a maximum equality (a big-M encoding) it gives
+the LP relaxation something to work with. With fewer than two visits the
+value is 0 by itself.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -40,13 +45,13 @@ def _contract(
 ) -> cp_model.LinearExprT:
     slots = vars.by_contract[c]
     around_count = Counter(a.technician for a in around)
-    by_tech = defaultdict(list)
+    techs = sorted(set(around_count) | {s[3] for s in slots})
+    main = {t: model.new_bool_var(f"main_tech_c{c}_t{t}") for t in techs}
+    model.add_exactly_one(main.values())
+    cost: list[cp_model.LinearExprT] = [len(around)]
+    cost += [-n * main[t] for t, n in around_count.items()]
     for s in slots:
-        by_tech[s[3]].append(s)
-    counts = [
-        around_count.get(t, 0) + vars.total(by_tech.get(t, []))
-        for t in sorted(set(around_count) | set(by_tech))
-    ]
-    top = model.new_int_var(0, len(around) + len(slots), f"top_tech_c{c}")
-    model.add_max_equality(top, counts)
-    return len(around) + vars.total(slots) - top
+        off = model.new_bool_var("")
+        model.add(off >= vars.lit[s] - main[s[3]])
+        cost.append(off)
+    return cp_model.LinearExpr.sum(cost)

@@ -2,9 +2,13 @@
 weeks minus the most weeks that share one (weekday, window).
 
 Exact over the whole plan: the weeks of the model count through their
-literals, every other week through the visits already there. The maximum is
-an `add_max_equality`, so it is the true mode and not a bound. With fewer than
-two visits the difference is 0 by itself, as the definition requires.
+literals, every other week through the visits already there. The most common
+pair is a choice: one literal per (weekday, window) says "this is the
+contract's slot", and a week counts as regular when it holds a visit there
+(`regular <= main`, `regular <= week has the pair`). Minimising picks the
+pair in the most weeks, so the value is exact, and unlike a maximum equality
+(a big-M encoding) the LP relaxation can use it. With fewer than two visits
+the difference is 0 by itself, as the definition requires.
 """
 
 from __future__ import annotations
@@ -55,11 +59,18 @@ def _contract(
     for slots in inside.values():
         for s in slots:
             pair_slots[(weekday(s[1]), s[2])].append(s)
-    counts = []
-    for pair in sorted(set(pair_weeks) | set(pair_slots)):
-        have = pair_weeks.get(pair, set())
-        new = [s for s in pair_slots.get(pair, []) if week(s[1]) not in have]
-        counts.append(len(have) + vars.total(new))
-    mode = model.new_int_var(0, len(outside_weeks) + len(inside), f"mode_c{c}")
-    model.add_max_equality(mode, counts)
-    return cp_model.LinearExpr.sum(visited) - mode
+    pairs = sorted(set(pair_weeks) | set(pair_slots))
+    main = {p: model.new_bool_var(f"main_pair_c{c}_{p[0]}_{p[1]}") for p in pairs}
+    model.add_exactly_one(main.values())
+    regular: list[cp_model.LinearExprT] = [len(pair_weeks.get(p, ())) * main[p] for p in pairs]
+    for p, slots in pair_slots.items():
+        by_week: dict[int, list] = defaultdict(list)
+        for s in slots:
+            if week(s[1]) not in pair_weeks.get(p, ()):
+                by_week[week(s[1])].append(s)
+        for group in by_week.values():
+            hit = model.new_bool_var("")
+            model.add(hit <= main[p])
+            model.add(hit <= vars.total(group))
+            regular.append(hit)
+    return cp_model.LinearExpr.sum(visited) - cp_model.LinearExpr.sum(regular)

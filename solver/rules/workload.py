@@ -1,5 +1,9 @@
 """Balanced workload: the most visits of any technician minus the fewest, over technicians
-with at least one available day."""
+with at least one available day.
+
+`most >= every load` and `fewest <= every load`: minimising `most - fewest`
+makes both exact, without the big-M encoding of a maximum equality.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ def build(
     top = len(vars.outside) + len(vars.lit)
     most = model.new_int_var(0, top, "most_visits")
     fewest = model.new_int_var(0, top, "fewest_visits")
-    model.add_max_equality(most, loads)
-    model.add_min_equality(fewest, loads)
+    for load in loads:
+        model.add(most >= load)
+        model.add(fewest <= load)
     return {"workload": most - fewest}
