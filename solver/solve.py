@@ -136,7 +136,8 @@ def _exact(
     tally.objective = result.solver.objective_value
     tally.bound = result.solver.best_objective_bound
     placed = tuple(visit_model.chosen(result.solver, vm.vars))
-    return result.status, placed, tally.bound, (tally.stats(),)
+    # CP-SAT's own bound is often weaker than the relaxation's before it proves anything.
+    return result.status, placed, max(tally.bound, lower_bound(ix)), (tally.stats(),)
 
 
 def _decomposed(
