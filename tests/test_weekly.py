@@ -248,6 +248,46 @@ def test_a_run_killed_mid_solve_leaves_the_published_version_and_its_lock_expire
         assert lock_holder(session, name="weekly") is None
 
 
+def test_a_run_stopped_by_sigterm_publishes_nothing_and_releases_its_lock(
+    book: str, tmp_path: Path
+) -> None:
+    """systemd's stop (or a shutdown) must not leave the next Friday's run locked out."""
+    assert weekly(book, tmp_path / "first", "--publish") == 0
+    engine = open_database(book)
+    with session_scope(engine) as session:
+        published = version_visits(session, version=1)
+        school = published[0].visit.school_id
+        session.add(ClosureRow(school_id=school, first_day=FIRST, last_day=LAST, reason="works"))
+
+    command = [sys.executable, "-m", "scheduler.cli", "weekly", "--week-of", WEEK_OF,
+               "--weeks", WEEKS, "--db", book, "--out", str(tmp_path / "stopped"), "--publish",
+               "--time-limit", "120"]  # fmt: skip
+    proc = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "solving" in line:
+                break
+        time.sleep(1.0)
+        assert proc.poll() is None, "the run ended before it could be stopped mid-solve"
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=60) == 1
+    finally:
+        proc.kill()
+        proc.wait()
+
+    assert "stopped by SIGTERM; nothing was published and the lock is released" in rest
+    with session_scope(engine) as session:
+        assert latest_version(session).version == 1
+        assert version_visits(session, version=1) == published
+        assert lock_holder(session, name="weekly") is None
+    assert not (tmp_path / "stopped" / "summary.json").exists()
+    assert weekly(book, tmp_path / "next", "--publish") == 0
+
+
 def test_a_second_run_is_refused_while_the_lock_is_held(
     db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -2,15 +2,17 @@
 
 Its exit status is all a scheduler sees, so each outcome has its own: 0 done
 (unplaced visits are reported, not a failure), 1 failed (database unreachable,
-solver or validator failure: nothing published), 2 bad input or usage, 3 another
-run holds the lock (this one did nothing; try again later). Progress goes to
-stderr as timestamped log lines, the one-line result to stdout.
+solver or validator failure, stopped by SIGTERM or SIGHUP: nothing published),
+2 bad input or usage, 3 another run holds the lock (this one did nothing; try
+again later). Progress goes to stderr as timestamped log lines, the one-line
+result to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -38,6 +40,14 @@ START_UP_SHARE = 0.9
 log = logging.getLogger("scheduler.weekly")
 
 
+class Stopped(Exception):
+    """SIGTERM or SIGHUP (systemd stop, a shutdown, cron's session ending) arrived."""
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add(
         "weekly",
@@ -46,7 +56,8 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     p.epilog = (
         "Exit status: 0 done (even with unplaced visits, which it reports), 1 failed "
-        "(database unreachable, solver error; nothing published), 2 bad input or usage, "
+        "(database unreachable, solver error, SIGTERM/SIGHUP; nothing published), 2 bad input "
+        "or usage, "
         "3 another run holds the lock."
     )
     p.add_argument(
@@ -101,6 +112,10 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     expiry = (
         timedelta(seconds=args.lock_expiry) if args.lock_expiry else lock_expiry(args.time_limit)
     )
+    # A stop request unwinds the run like an error: the open transaction rolls back, nothing
+    # is published, and the lock is released at once instead of blocking the next run.
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _stop)
     try:
         with run_lock(engine, expiry=expiry):
             params = SolveParams(
@@ -118,6 +133,9 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     except LockHeld as refusal:
         log.error("refused: %s", refusal)
         return EXIT_LOCKED
+    except Stopped as stop:
+        log.error("stopped by %s; nothing was published and the lock is released", stop)
+        return EXIT_FAILED
     except WeeklyFailed as failure:
         for violation in failure.outcome.validation.violations[:20]:
             log.error("violation: %s", violation)
