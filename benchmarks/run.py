@@ -21,6 +21,10 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 SEED = 7
@@ -28,6 +32,8 @@ IMPORT_SIZES = (200, 1000, 5000)
 PLAN_SIZES = (60, 200, 300, 1000)
 """200 is the real Kent demo (no clones); the others are generated the same way."""
 PLAN_SECONDS = {60: 60.0, 200: 120.0, 300: 120.0, 1000: 600.0}
+PLAN_FROM, PLAN_TO = date(2026, 11, 23), date(2027, 8, 31)
+"""The rest of the demo's contract year: its history runs to Friday 2026-11-20."""
 
 
 def _peak_mb() -> float:
@@ -190,6 +196,25 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def planned_demo(folder: Path) -> Engine:
+    """The 300-school demo in SQLite under `folder`, planned for the rest of its year (120 s).
+
+    The book of the operations and browser cases: a dispatcher's real working state.
+    """
+    from scheduler.demo import generate
+    from scheduler.scenario import write_scenario
+    from scheduler.services.dataset import import_scenario, open_database
+    from scheduler.services.planning import plan_stored
+    from solver.params import SolveParams
+
+    write_scenario(generate(schools=300, seed=SEED), folder / "scenario")
+    engine = open_database(f"sqlite:///{folder / 'ops.db'}")
+    import_scenario(engine, folder / "scenario")
+    params = SolveParams(time_limit=120, workers=2, seed=SEED)
+    plan_stored(engine, PLAN_FROM, PLAN_TO, params)
+    return engine
+
+
 def case_operations() -> dict[str, object]:
     """The 300-school demo planned for the rest of the year, then a dispatcher's week.
 
@@ -200,25 +225,16 @@ def case_operations() -> dict[str, object]:
     import random
     from datetime import datetime, timedelta
 
-    from scheduler.demo import generate
     from scheduler.domain import LONDON, VisitKind
     from scheduler.errors import InputError
-    from scheduler.scenario import write_scenario
     from scheduler.services import disruption
-    from scheduler.services.dataset import import_scenario, open_database
-    from scheduler.services.planning import plan_stored
     from scheduler.services.visits import load_book
     from scheduler.services.weekly import WeeklyRequest, run_weekly
     from solver.params import SolveParams
 
     rng = random.Random(SEED)
     with tempfile.TemporaryDirectory(prefix="bench-ops-") as tmp:
-        folder = Path(tmp) / "scenario"
-        write_scenario(generate(schools=300, seed=SEED), folder)
-        engine = open_database(f"sqlite:///{Path(tmp) / 'ops.db'}")
-        import_scenario(engine, folder)
-        params = SolveParams(time_limit=120, workers=2, seed=SEED)
-        plan_stored(engine, date(2026, 11, 23), date(2027, 8, 31), params)
+        engine = planned_demo(Path(tmp))
 
         started = time.perf_counter()
         weekly = run_weekly(
@@ -286,6 +302,10 @@ def run_case(spec: str) -> dict[str, object]:
         return case_sla()
     if family == "operations":
         return case_operations()
+    if family == "browser":
+        from benchmarks.browser import case_browser
+
+        return case_browser()
     if family == "plan":
         return case_plan(int(args[0]), args[1])
     raise SystemExit(f"unknown case {spec!r}")
@@ -339,7 +359,7 @@ def _plan_table(rows: list[dict[str, object]]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--case", help="run one case in this process and print its JSON")
-    parser.add_argument("--only", choices=["import", "services", "operations", "plan"])
+    parser.add_argument("--only", choices=["import", "services", "operations", "browser", "plan"])
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.case:
@@ -362,6 +382,10 @@ def main(argv: list[str] | None = None) -> int:
         row = _child("operations")
         sections += ["", "| operations on the 300-school demo | figure |", "|---|---|"]
         sections += [f"| {key} | {value} |" for key, value in row.items()]
+    if args.only in (None, "browser"):
+        from benchmarks.browser import browser_table
+
+        sections += ["", *browser_table(_child("browser"))]
     if args.only in (None, "plan"):
         rows = []
         for n in PLAN_SIZES:

@@ -113,3 +113,16 @@ def test_a_change_is_recorded_with_its_visits(tmp_path: Path) -> None:
         assert event.before == audit.as_json(change.before)
         assert event.after == audit.as_json(change.after)
         assert event.reason == change.why
+
+
+def test_data_version_moves_with_every_write_and_only_then(db_url: str) -> None:
+    """The app's caches key on it: a write by any process must change it, a read must not."""
+    engine = make_engine(db_url)
+    migrate(engine)
+    empty = audit.data_version(engine)
+    assert empty == (0, 0)
+    _events(db_url)
+    written = audit.data_version(engine)
+    assert written[0] == 3 and written != empty
+    audit.audit_events(engine)
+    assert audit.data_version(engine) == written

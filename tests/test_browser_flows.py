@@ -1,6 +1,7 @@
 """What a dispatcher and an account manager click, in Debian chromium: lock a visit on the
-board and find it locked after a reload, run the planner with live progress, download a
-statement. The same run saves the README's screenshots."""
+board and find it locked after a reload, swap two visits and find them swapped after one,
+run the planner with live progress, download a statement. The same run saves the README's
+screenshots."""
 
 from __future__ import annotations
 
@@ -13,9 +14,19 @@ from typing import Any
 import pytest
 
 from scheduler.cli import main
+from scheduler.domain import VisitKind
+from scheduler.errors import InputError
+from scheduler.services import visits
 from scheduler.services.dataset import load_book, open_database
 from scheduler.services.planning import stored_roster
-from scheduler.ui.board_model import COLUMN_WIDTH, INDEX_WIDTH, ROW_HEIGHT
+from scheduler.ui.board_model import (
+    COLUMN_WIDTH,
+    INDEX_WIDTH,
+    ROW_HEIGHT,
+    SWAP_WITH,
+    board_grid,
+    visit_label,
+)
 from tests.support import EXAMPLE, ROOT, served_app
 
 pytestmark = pytest.mark.browser
@@ -77,21 +88,33 @@ def _first_cell(url: str) -> tuple[str, str]:
     return visit.visit_id, scenario.school(visit.school_id).name
 
 
+def _click_cell(page: Any, row: int = 0, column: int = 0) -> Any:
+    """Click a data cell of the grid (first technician, Monday AM by default); its dialog."""
+    canvas = page.locator("[data-testid=stDataFrame] canvas").first
+    canvas.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)  # let the canvas settle its column widths before clicking
+    box = canvas.bounding_box()
+    # The grid is a canvas: click the cell by its fixed row and column sizes.
+    page.mouse.click(
+        box["x"] + INDEX_WIDTH + COLUMN_WIDTH * (column + 0.5), box["y"] + ROW_HEIGHT * (row + 1.5)
+    )
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=30_000)
+    _settled(page)
+    return dialog
+
+
+def _roster(url: str) -> dict[str, Any]:
+    return {v.visit_id: v for v in stored_roster(open_database(url), date.min, date.max)}
+
+
 def test_lock_a_visit_on_the_board_and_see_it_after_reload(browser, app) -> None:
     base, url = app
     visit_id, school = _first_cell(url)
     page = _open(browser, f"{base}/board", "Board")
-    grid = page.locator("[data-testid=stDataFrame]").first
-    grid.wait_for(timeout=30_000)
     cells = page.locator("[data-testid=stDataFrame] [role=gridcell]")
     cells.filter(has_text=school).first.wait_for(state="attached", timeout=30_000)
-    page.wait_for_timeout(500)  # let the canvas settle its column widths before clicking
-    box = page.locator("[data-testid=stDataFrame] canvas").first.bounding_box()
-    # The grid is a canvas: click the first data cell by its fixed row and column sizes.
-    page.mouse.click(box["x"] + INDEX_WIDTH + COLUMN_WIDTH / 2, box["y"] + ROW_HEIGHT * 1.5)
-    dialog = page.get_by_role("dialog")
-    dialog.wait_for(timeout=30_000)
-    _settled(page)
+    dialog = _click_cell(page)
     assert visit_id in dialog.inner_text()
     dialog.get_by_role("button", name="Lock").click()
     page.get_by_text(f"Locked {visit_id}").wait_for(timeout=30_000)
@@ -110,6 +133,73 @@ def test_lock_a_visit_on_the_board_and_see_it_after_reload(browser, app) -> None
     )
     locked_cell.first.wait_for(state="attached", timeout=30_000)
     _shot(page, "board.png")
+
+
+def _swap_pair(url: str) -> tuple[Any, Any, tuple[int, int], str]:
+    """Two visits of Monday 30 Nov in the same window whose technicians the services let trade:
+    the first, the second, the first's (row, column) on the grid, the second's swap label."""
+    engine = open_database(url)
+    scenario = load_book(engine)
+    roster = stored_roster(engine, date(2026, 11, 30), date(2026, 12, 4))
+    grid = board_grid(scenario, roster, date(2026, 11, 30))
+    columns = list(grid.columns)
+    monday = [v for v in roster if v.date == date(2026, 11, 30) and v.kind is VisitKind.SCHEDULED]
+
+    def cell(visit: Any) -> tuple[int, int]:
+        label = next(c for c, slot in grid.columns.items() if slot == (visit.date, visit.window))
+        return grid.technician_ids.index(visit.technician_id), columns.index(label)
+
+    for mine in sorted(monday, key=lambda v: cell(v)[::-1]):  # leftmost columns first
+        for other in monday:
+            if other.window != mine.window or other.technician_id == mine.technician_id:
+                continue
+            try:
+                visits.swap(engine, mine.visit_id, other.visit_id)
+            except InputError:
+                continue
+            schools = {s.school_id: s.name for s in scenario.schools}
+            techs = {t.technician_id: t.name for t in scenario.technicians}
+            return mine, other, cell(mine), visit_label(other, schools, techs)
+    raise AssertionError("no two Monday visits in one window may trade technicians")
+
+
+def test_swap_two_visits_on_the_board_and_see_it_after_reload(browser, app) -> None:
+    base, url = app
+    mine, other, (row, column), label = _swap_pair(url)
+    before = _roster(url)
+    page = _open(browser, f"{base}/board", "Board")
+    dialog = _click_cell(page, row, column)
+    choice = _describe(url, mine)
+    if not dialog.get_by_role("radio", name=choice).is_checked():  # the cell may hold two
+        dialog.get_by_text(choice, exact=True).click()
+        _settled(page)
+    dialog.get_by_role("tab", name="Swap").click()
+    dialog.get_by_label(SWAP_WITH, exact=True).click()
+    page.keyboard.type(label.split(" · ")[0])  # the list is long: filter it by the school
+    page.get_by_role("option", name=label, exact=True).click()
+    _settled(page)
+    dialog.get_by_role("button", name="Preview swap").click()
+    dialog.get_by_text(f"reassigned: {mine.visit_id}").wait_for(timeout=30_000)
+    _settled(page)
+    assert _roster(url) == before  # the preview wrote nothing
+    dialog.get_by_role("button", name="Apply").click()
+    page.get_by_text("Applied: swap").wait_for(timeout=30_000)
+    _settled(page)
+    after = _roster(url)
+    assert after[mine.visit_id].technician_id == other.technician_id
+    assert after[other.visit_id].technician_id == mine.technician_id
+
+    page.reload(wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Board").wait_for(timeout=60_000)
+    _settled(page)
+    # The same cell (that technician, that slot) now holds the other school's visit.
+    text = _click_cell(page, row, column).inner_text()
+    assert other.visit_id in text and mine.visit_id not in text
+
+
+def _describe(url: str, visit: Any) -> str:
+    """The visit's choice in the dialog's radio: school and window."""
+    return f"{load_book(open_database(url)).school(visit.school_id).name} {visit.window}"
 
 
 def test_plan_a_week_with_live_progress(browser, app) -> None:

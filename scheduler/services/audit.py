@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from scheduler.domain import LONDON
-from scheduler.store.changes import AuditRecord, append_audit, select_audit
+from scheduler.store.changes import AuditRecord, append_audit, audit_mark, select_audit
 from scheduler.store.db import session_scope
 
 UNKNOWN_ACTOR = "unknown"
@@ -134,6 +134,14 @@ def record(
 
 def append_events(session: Session, events: Sequence[AuditRecord]) -> None:
     append_audit(session, records=events)
+
+
+def data_version(engine: Engine) -> tuple[int, int]:
+    """A cheap name for the stored data's state: every change to the book or the plan appends
+    to the log in its own transaction, so readers (the app's caches) key on this and see a
+    change made by any process (a CLI command, the weekly run, the planner's worker)."""
+    with session_scope(engine) as session:
+        return audit_mark(session)
 
 
 def audit_events(

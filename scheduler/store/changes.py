@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlmodel import Session
 
 from scheduler.domain import Closure, HistoryVisit, Leave, PlannedVisit
@@ -143,6 +143,13 @@ def append_audit(session: Session, *, records: Sequence[AuditRecord]) -> None:
     """Insert only: the log has no update or delete path, so history cannot be rewritten."""
     if records:
         session.exec(insert(AUDIT_EVENT), params=[dataclasses.asdict(r) for r in records])
+
+
+def audit_mark(session: Session) -> tuple[int, int]:
+    """(count, newest id) of the log: it changes with every commit that appends to it, even
+    one that took its ids before a later commit took higher ones."""
+    count, newest = session.exec(select(func.count(), func.max(AUDIT_EVENT.c.id))).one()
+    return int(count), int(newest or 0)
 
 
 def select_audit(

@@ -7,11 +7,9 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from scheduler.services.balances import balances, burndown
 from scheduler.services.dataset import contracts_frame
 from scheduler.services.statements import statements, statements_csv, statements_html
-from scheduler.ui.charts import burndown_chart
-from scheduler.ui.state import book, plan
+from scheduler.ui.state import balances_table, book, burndown_spec, plan
 
 SORTS = {
     "owed (most first)": ("owed", False),
@@ -28,7 +26,7 @@ if not scenario.contracts:
 roster = plan()
 contracts = contracts_frame(scenario).set_index("contract_id")
 as_of = st.columns([1, 3])[0].date_input("Balances as of", value=date.today(), key="bal_as_of")
-table = balances(scenario, roster, as_of)
+table = balances_table(as_of)
 table.insert(2, "school", table["contract_id"].map(contracts["school"]))
 table.insert(3, "package", table["contract_id"].map(contracts["package"]))
 
@@ -75,9 +73,9 @@ with chart_left:
             key="bal_contract",
         )
         contract = scenario.contract(chosen or choices[0])
-        st.altair_chart(
-            burndown_chart(
-                burndown(scenario, roster, contract.contract_id),
+        st.vega_lite_chart(
+            burndown_spec(
+                contract.contract_id,
                 f"{contract.contract_id}: {contracts.loc[contract.contract_id, 'school']}",
                 contract.end_date,
             ),
@@ -87,11 +85,7 @@ with chart_left:
     else:
         st.caption("No contract buys scheduled visits.")
 with chart_right:
-    st.altair_chart(
-        burndown_chart(burndown(scenario, roster), "Whole book"),
-        width="stretch",
-        key="bal_book_chart",
-    )
+    st.vega_lite_chart(burndown_spec(None, "Whole book"), width="stretch", key="bal_book_chart")
 
 st.subheader("Customer statement")
 school_names = {s.school_id: s.name for s in scenario.schools}

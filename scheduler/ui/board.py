@@ -25,11 +25,16 @@ from scheduler.ui.board_model import (
     KIND_COLOUR,
     LOCK_MARK,
     ROW_HEIGHT,
+    SWAP_WITH,
     BoardGrid,
     Cell,
     board_grid,
     day_route,
     monday,
+    region_choices,
+    swap_candidates,
+    visit_label,
+    wanted_schools,
     weeks_with_visits,
 )
 from scheduler.ui.state import book, engine, invalidate, plan
@@ -45,10 +50,16 @@ SEEN = "board_seen"
 PREVIEW = "board_preview"
 # A cancellation re-plans one owed visit: a few seconds is plenty.
 CANCEL_PARAMS = SolveParams(time_limit=5)
+# What a swap trades, as the services name it, in the dispatcher's words.
+SWAP_WHAT = {
+    "technician": "Technicians (each visit keeps its day and window)",
+    "slot": "Day and window (each visit keeps its technician)",
+}
 
 
 def _close() -> None:
-    for key in (OPEN, PREVIEW):
+    # The swap partner belongs to the visit the dialog showed: never offer it for the next.
+    for key in (OPEN, PREVIEW, "board_swap_with"):
         st.session_state.pop(key, None)
 
 
@@ -73,6 +84,11 @@ def _applied(message: str) -> None:
     st.rerun()
 
 
+def _drop_preview() -> None:
+    """A changed choice makes the shown preview stale: Apply must only write what was shown."""
+    st.session_state.pop(PREVIEW, None)
+
+
 def _preview(make: Any) -> None:
     try:
         st.session_state[PREVIEW] = make()
@@ -81,8 +97,30 @@ def _preview(make: Any) -> None:
         show_problems("Refused", error)
 
 
+def _swap_tab(scenario: Scenario, roster: list[PlannedVisit], visit: PlannedVisit) -> None:
+    """Pick another visit of the week; the service checks every rule on the preview."""
+    names = {s.school_id: s.name for s in scenario.schools}
+    techs = {t.technician_id: t.name for t in scenario.technicians}
+    others = {v.visit_id: v for v in swap_candidates(roster, visit)}
+    what = st.radio(
+        "Swap", list(SWAP_WHAT), format_func=SWAP_WHAT.__getitem__, key="board_swap_what",
+        on_change=_drop_preview,
+    )  # fmt: skip
+    other = st.selectbox(
+        SWAP_WITH,
+        list(others),
+        index=None,
+        format_func=lambda vid: visit_label(others[vid], names, techs),
+        placeholder="Type a school or technician",
+        key="board_swap_with",
+        on_change=_drop_preview,
+    )
+    if st.button("Preview swap", key="board_preview_swap", disabled=other is None) and other:
+        _preview(lambda: visits.swap(engine(), visit.visit_id, other, what=what or "technician"))
+
+
 @st.dialog("Visits in this slot", width="large", on_dismiss=_close)
-def _visit_dialog(scenario: Scenario, grid: BoardGrid) -> None:
+def _visit_dialog(scenario: Scenario, grid: BoardGrid, roster: list[PlannedVisit]) -> None:
     tech_id, day_text, window = st.session_state[OPEN]
     cell = Cell(tech_id, date.fromisoformat(day_text), window)
     found = grid.visits.get(cell, [])
@@ -117,7 +155,7 @@ def _visit_dialog(scenario: Scenario, grid: BoardGrid) -> None:
     if visit.locked:
         st.info("A locked visit cannot be moved or cancelled: unlock it first.")
     else:
-        move_tab, cancel_tab = st.tabs(["Move", "Cancel"])
+        move_tab, swap_tab, cancel_tab = st.tabs(["Move", "Swap", "Cancel"])
         with move_tab:
             to_day = st.date_input("Day", value=visit.date, key="board_move_day")
             windows = _windows_for(scenario, visit)
@@ -145,6 +183,8 @@ def _visit_dialog(scenario: Scenario, grid: BoardGrid) -> None:
                         technician_id=to_tech,
                     )
                 )
+        with swap_tab:
+            _swap_tab(scenario, roster, visit)
         with cancel_tab:
             by = st.radio(
                 "Cancelled by", ["provider", "school"], key="board_cancel_by", horizontal=True
@@ -187,6 +227,11 @@ def _route_map(scenario: Scenario, roster: list[PlannedVisit], days: list[date])
     stops = day_route(scenario, roster, tech_id, day)
     if len(stops) <= 2:
         st.caption("No visits that day.")
+    # On demand: the map is redrawn on every grid click, and WebGL without a GPU (headless,
+    # thin clients) made a click take 1-5 s instead of ~0.6 s in the browser benchmark.
+    if not st.toggle("Show on a map", key="board_route_on"):
+        st.dataframe(stops[["stop", "name"]], hide_index=True, key="board_route_stops")
+        return
     path = [{"name": "route", "path": stops[["lon", "lat"]].values.tolist()}]
     layers = [
         pdk.Layer(
@@ -268,7 +313,7 @@ def _board(scenario: Scenario, roster: list[PlannedVisit], week: date, filters: 
         unsafe_allow_html=True,
     )
     if st.session_state.get(OPEN):
-        _visit_dialog(scenario, grid)
+        _visit_dialog(scenario, grid, roster)
     days = sorted({d for d, _ in grid.columns.values()})
     _route_map(scenario, roster, days)
 
@@ -289,7 +334,8 @@ if notice:
 weeks = weeks_with_visits(roster)
 tech_names = {t.technician_id: t.name for t in scenario.technicians}
 school_names = {s.school_id: s.name for s in scenario.schools}
-top = st.columns([1, 2, 2])
+regions, areas = region_choices(scenario)
+top = st.columns([1, 2, 2, 2, 1])
 week = top[0].selectbox(
     "Week of", weeks, format_func=lambda d: f"{d:%a %d %b %Y}", key="board_week"
 )
@@ -305,11 +351,18 @@ school_ids = top[2].multiselect(
     format_func=school_names.__getitem__,
     key="board_schools",
 )
+chosen_regions = top[3].multiselect("Region (term calendar)", regions, key="board_regions")
+chosen_areas = top[4].multiselect("Postcode area", areas, key="board_areas")
+shown_schools = wanted_schools(
+    scenario, school_ids=school_ids, regions=chosen_regions, areas=chosen_areas
+)
+if shown_schools == set():
+    st.warning("No school matches these filters.")
 _board(
     scenario,
     roster,
     monday(week or weeks[0]),
-    {"technician_ids": tech_ids or None, "school_ids": school_ids or None},
+    {"technician_ids": tech_ids or None, "school_ids": shown_schools},
 )
 counts = pd.Series([v.kind.value for v in roster if monday(v.date) == week]).value_counts()
 st.caption("This week: " + ", ".join(f"{n} {k}" for k, n in counts.items()))

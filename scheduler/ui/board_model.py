@@ -7,8 +7,9 @@ lands on a (row, column) pair and the dialog must list precisely that cell's vis
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -38,6 +39,12 @@ ROW_HEIGHT = 36
 COLUMN_WIDTH = 150
 INDEX_WIDTH = 130
 """Fixed grid sizes (pixels), so a click on the canvas lands on a known cell."""
+
+
+SWAP_WITH = "With visit (school · technician · day · window)"
+"""The swap partner's field, named as `visit_label` writes each choice."""
+NO_POSTCODE = "(no postcode)"
+"""The postcode area of a school stored without a postcode, so it can still be picked."""
 
 
 def monday(day: date) -> date:
@@ -93,12 +100,16 @@ def board_grid(
     week: date,
     *,
     technician_ids: Sequence[str] | None = None,
-    school_ids: Sequence[str] | None = None,
+    school_ids: Collection[str] | None = None,
 ) -> BoardGrid:
-    """Rows = technicians (filtered), columns = Mon..Fri x the windows used that week."""
+    """Rows = technicians (filtered), columns = Mon..Fri x the windows used that week.
+
+    `school_ids` None shows every school's visits; an empty collection shows none (filters
+    that no school matches).
+    """
     first = monday(week)
     days = [first + timedelta(days=n) for n in range(5)]
-    wanted_schools = set(school_ids) if school_ids else None
+    wanted_schools = set(school_ids) if school_ids is not None else None
     techs = [
         t
         for t in sorted(scenario.technicians, key=lambda t: t.name)
@@ -134,6 +145,68 @@ def board_grid(
         technician_ids=[t.technician_id for t in techs],
         columns=columns,
         visits=dict(cells),
+    )
+
+
+def postcode_area(postcode: str) -> str:
+    """The postcode's leading letters (ME, CT, B): the area a dispatcher knows by heart."""
+    found = re.match(r"\s*([A-Za-z]{1,2})(?=\d)", postcode)
+    return found.group(1).upper() if found else NO_POSTCODE
+
+
+def region_choices(scenario: Scenario) -> tuple[list[str], list[str]]:
+    """The term calendars (our regions: schools carry no region) and postcode areas in use."""
+    regions = sorted({s.term_calendar for s in scenario.schools})
+    areas = sorted({postcode_area(s.postcode) for s in scenario.schools})
+    return regions, areas
+
+
+def wanted_schools(
+    scenario: Scenario,
+    *,
+    school_ids: Collection[str] = (),
+    regions: Collection[str] = (),
+    areas: Collection[str] = (),
+) -> set[str] | None:
+    """Schools every chosen filter allows (filters left empty allow all); None when no filter
+    is set, so the board need not test each visit."""
+    if not (school_ids or regions or areas):
+        return None
+    return {
+        s.school_id
+        for s in scenario.schools
+        if (not school_ids or s.school_id in school_ids)
+        and (not regions or s.term_calendar in regions)
+        and (not areas or postcode_area(s.postcode) in areas)
+    }
+
+
+def swap_candidates(plan: Iterable[PlannedVisit], visit: PlannedVisit) -> list[PlannedVisit]:
+    """The other visits of the visit's week, by day, window and technician: a swap partner
+    is nearly always nearby in time, and a week keeps the list short enough to scan."""
+    first = monday(visit.date)
+    return sorted(
+        (
+            v
+            for v in plan
+            if first <= v.date < first + timedelta(days=7) and v.visit_id != visit.visit_id
+        ),
+        key=lambda v: (v.date, _window_rank(v.window), v.technician_id, v.school_id),
+    )
+
+
+def _window_rank(window: str) -> int:
+    return WINDOW_ORDER.index(window) if window in WINDOW_ORDER else len(WINDOW_ORDER)
+
+
+def visit_label(
+    visit: PlannedVisit, school_names: dict[str, str], tech_names: dict[str, str]
+) -> str:
+    """School / technician / day / window, as a dispatcher names a visit; [L] when locked."""
+    return (
+        f"{LOCK_MARK if visit.locked else ''}{school_names.get(visit.school_id, visit.school_id)}"
+        f" · {tech_names.get(visit.technician_id, visit.technician_id)}"
+        f" · {visit.date:%a %d %b} · {visit.window}"
     )
 
 

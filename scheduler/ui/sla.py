@@ -13,8 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from scheduler.domain import LONDON
-from scheduler.services.sla_report import COMPLIANCE_GROUPS, compliance, sla_rows
-from scheduler.ui.state import book
+from scheduler.services.sla_report import COMPLIANCE_GROUPS
+from scheduler.ui.state import book, sla_tables
 
 st.title("SLA")
 scenario = book()
@@ -33,7 +33,7 @@ soon_hours = cols[3].number_input(
 )
 as_of = datetime.combine(day, moment, tzinfo=LONDON)
 
-table = compliance(scenario, as_of, by=groups)
+table, rows = sla_tables(as_of, groups)
 st.subheader("Compliance")
 if table.empty:
     st.caption("No decided tickets yet.")
@@ -75,7 +75,6 @@ else:
         alt.layer(bars, target).properties(height=280), width="stretch", key="sla_chart"
     )
 
-rows = sla_rows(scenario, as_of)
 names = {s.school_id: s.name for s in scenario.schools}
 rows.insert(2, "school", rows["school_id"].map(names))
 breached = rows[(rows["response_met"] == False) | (rows["resolution_met"] == False)]  # noqa: E712
