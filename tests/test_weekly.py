@@ -425,3 +425,10 @@ def test_last_weeks_sla_counts_the_tickets_opened_that_week() -> None:
     assert week.lines and {line.policy for line in week.lines} == {"standard"}
     quiet = last_week_sla(scenario, date(2026, 10, 19))
     assert quiet.lines == [] and "no tickets" in quiet.note
+
+
+def test_the_command_gives_back_the_callers_signal_handlers(book: str, tmp_path: Path) -> None:
+    """Run in-process (tests, other Python), the stop handlers must not outlive the run."""
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)
+    assert weekly(book, tmp_path / "out") == 0
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == before

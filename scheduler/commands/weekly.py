@@ -14,7 +14,8 @@ import argparse
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +47,19 @@ class Stopped(Exception):
 
 def _stop(signum: int, _frame: object) -> None:
     raise Stopped(signal.Signals(signum).name)
+
+
+@contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Stopped inside the block; the caller's handlers come back after
+    (the command also runs in-process, from tests and other Python)."""
+    stops = (signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _stop) for sig in stops}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -114,10 +128,8 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     )
     # A stop request unwinds the run like an error: the open transaction rolls back, nothing
     # is published, and the lock is released at once instead of blocking the next run.
-    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stop_signal, _stop)
     try:
-        with run_lock(engine, expiry=expiry):
+        with _stoppable(), run_lock(engine, expiry=expiry):
             params = SolveParams(
                 time_limit=solve_budget(args.time_limit, time.monotonic() - started),
                 workers=args.workers,
