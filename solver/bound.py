@@ -11,13 +11,14 @@ does, from two relaxations only:
   first or last of a day (when one of its windows has another after or
   before it), one home leg plus half the shortest leg to or from another
   school; in the middle (a window with others on both sides, a day of three
-  or more), half its shortest leg in plus half its shortest leg out. The cheapest of these
-  over its eligible technicians bounds each visit's share, so their sum
-  bounds the plan's travel.
+  or more), half its shortest leg in plus half its shortest leg out. The
+  cheapest of these over its eligible technicians bounds each visit's share,
+  so their sum bounds the plan's travel.
 Per contract the relaxation places as many visits as it can when a visit's
 travel bound is cheaper than leaving it unplaced. Every other term is
-bounded by 0, so the bound is weak and the reported gap an honest ceiling on
-the distance to optimal, not an estimate of it.
+bounded by 0 (regularity, preference and the rest cost something in most
+plans), so the reported gap is an honest ceiling on the distance to optimal,
+not an estimate of it.
 """
 
 from __future__ import annotations
@@ -40,14 +41,14 @@ def lower_bound(ix: InstanceIndex) -> float:
             and any(d in inst.technicians[t].available_days for t in ix.eligible[c])
         )
         most = min(contract.owed, usable)
-        visit = visit_travel(ix, c, near_in[c], near_out[c])
+        visit = _visit_travel(ix, c, near_in[c], near_out[c])
         fixed = len(ix.fixed_by_contract[c])
         bound += w["unplaced"] * (contract.owed - most) + w["travel"] * visit * fixed
         bound += most * min(w["travel"] * visit, w["unplaced"])
     return bound
 
 
-def visit_travel(ix: InstanceIndex, c: int, near_in: float, near_out: float) -> float:
+def _visit_travel(ix: InstanceIndex, c: int, near_in: float, near_out: float) -> float:
     """The least share of a day's travel one visit of contract `c` can carry."""
     inst = ix.instance
     here = inst.contracts[c].location
