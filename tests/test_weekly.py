@@ -15,11 +15,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy.engine import Engine
 
 from scheduler.cli import main
 from scheduler.domain import LONDON, PlannedVisit, VisitKind
@@ -204,19 +207,23 @@ def _move_one_visit_and_close_a_school(
     return moved, closed
 
 
-def test_a_run_killed_mid_solve_leaves_the_published_version_and_its_lock_expires(
-    book: str, tmp_path: Path
-) -> None:
+def _published_then_changed(book: str, tmp_path: Path) -> tuple[Engine, list[PublishedVisit]]:
+    """Version 1 published, then a school closed, so the next run has something to publish."""
     assert weekly(book, tmp_path / "first", "--publish") == 0
     engine = open_database(book)
     with session_scope(engine) as session:
         published = version_visits(session, version=1)
         school = published[0].visit.school_id
         session.add(ClosureRow(school_id=school, first_day=FIRST, last_day=LAST, reason="works"))
+    return engine, published
 
+
+@contextmanager
+def _mid_solve(book: str, out: Path, *extra: str) -> Iterator[subprocess.Popen[str]]:
+    """A publishing run in its own process, handed over once it is solving; killed after."""
     command = [sys.executable, "-m", "scheduler.cli", "weekly", "--week-of", WEEK_OF,
-               "--weeks", WEEKS, "--db", book, "--out", str(tmp_path / "killed"), "--publish",
-               "--time-limit", "120", "--lock-expiry", "8"]  # fmt: skip
+               "--weeks", WEEKS, "--db", book, "--out", str(out), "--publish",
+               "--time-limit", "120", *extra]  # fmt: skip
     proc = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
@@ -226,11 +233,19 @@ def test_a_run_killed_mid_solve_leaves_the_published_version_and_its_lock_expire
             if "solving" in line:
                 break
         time.sleep(1.0)
-        assert proc.poll() is None, "the run ended before it could be killed mid-solve"
-        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.poll() is None, "the run ended before it could be signalled mid-solve"
+        yield proc
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_run_killed_mid_solve_leaves_the_published_version_and_its_lock_expires(
+    book: str, tmp_path: Path
+) -> None:
+    engine, published = _published_then_changed(book, tmp_path)
+    with _mid_solve(book, tmp_path / "killed", "--lock-expiry", "8") as proc:
+        os.kill(proc.pid, signal.SIGKILL)
 
     with session_scope(engine) as session:
         assert latest_version(session).version == 1
@@ -252,32 +267,12 @@ def test_a_run_stopped_by_sigterm_publishes_nothing_and_releases_its_lock(
     book: str, tmp_path: Path
 ) -> None:
     """systemd's stop (or a shutdown) must not leave the next Friday's run locked out."""
-    assert weekly(book, tmp_path / "first", "--publish") == 0
-    engine = open_database(book)
-    with session_scope(engine) as session:
-        published = version_visits(session, version=1)
-        school = published[0].visit.school_id
-        session.add(ClosureRow(school_id=school, first_day=FIRST, last_day=LAST, reason="works"))
-
-    command = [sys.executable, "-m", "scheduler.cli", "weekly", "--week-of", WEEK_OF,
-               "--weeks", WEEKS, "--db", book, "--out", str(tmp_path / "stopped"), "--publish",
-               "--time-limit", "120"]  # fmt: skip
-    proc = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if "solving" in line:
-                break
-        time.sleep(1.0)
-        assert proc.poll() is None, "the run ended before it could be stopped mid-solve"
+    engine, published = _published_then_changed(book, tmp_path)
+    with _mid_solve(book, tmp_path / "stopped") as proc:
         proc.send_signal(signal.SIGTERM)
+        assert proc.stderr is not None
         rest = proc.stderr.read()
         assert proc.wait(timeout=60) == 1
-    finally:
-        proc.kill()
-        proc.wait()
 
     assert "stopped by SIGTERM; nothing was published and the lock is released" in rest
     with session_scope(engine) as session:
