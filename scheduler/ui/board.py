@@ -8,7 +8,6 @@ buttons work on every rerun. Every change goes through scheduler.services.visits
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from typing import Any
 
@@ -38,7 +37,7 @@ from scheduler.ui.board_model import (
     weeks_with_visits,
 )
 from scheduler.ui.state import book, engine, invalidate, plan
-from scheduler.ui.widgets import show_problems
+from scheduler.ui.widgets import map_chart, show_problems
 from solver.solve import SolveParams
 
 # (Comments, not docstrings: Streamlit's magic would print a bare string of a page.)
@@ -266,15 +265,7 @@ def _route_map(scenario: Scenario, roster: list[PlannedVisit], days: list[date])
     view = pdk.ViewState(
         latitude=float(stops["lat"].mean()), longitude=float(stops["lon"].mean()), zoom=10
     )
-    st.pydeck_chart(
-        pdk.Deck(
-            layers=layers,
-            initial_view_state=view,
-            map_style=None if os.environ.get("SCHEDULER_MAP_TILES") == "off" else "light",
-            tooltip={"text": "{name}"},
-        ),
-        key="board_route_map",
-    )
+    map_chart(layers, view, key="board_route_map")
     st.dataframe(stops[["stop", "name"]], hide_index=True, key="board_route_stops")
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
 from scheduler.services.dataset import contracts_frame
 from scheduler.ui.state import book
+from scheduler.ui.widgets import map_chart
 
 scenario = book()
 st.title("Overview")
@@ -60,16 +59,7 @@ view = pdk.ViewState(
     latitude=float(schools["lat"].median()), longitude=float(schools["lon"].median()), zoom=8
 )
 st.subheader("Schools (blue) and technicians' homes (orange)")
-st.pydeck_chart(
-    pdk.Deck(
-        layers=layers,
-        initial_view_state=view,
-        # Tiles come from the internet; SCHEDULER_MAP_TILES=off draws the points alone (tests).
-        map_style=None if os.environ.get("SCHEDULER_MAP_TILES") == "off" else "light",
-        tooltip={"text": "{name}"},
-    ),
-    key="overview_map",
-)
+map_chart(layers, view, key="overview_map")
 
 st.subheader("Contracts")
 packages = sorted(contracts["package"].unique())
