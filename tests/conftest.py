@@ -10,6 +10,7 @@ The same holds for the browser: Debian chromium at CHROMIUM_PATH.
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.support import CHROMIUM, CHROMIUM_ARGS
+from scheduler.cli import main
+from tests.support import CHROMIUM, CHROMIUM_ARGS, EXAMPLE
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -97,3 +99,24 @@ def browser() -> Iterator[Any]:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(scope="module")
+def planned_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example imported and planned for 30 Nov - 4 Dec 2026, once per module."""
+    path = tmp_path_factory.mktemp("planned") / "book.db"
+    url = f"sqlite:///{path}"
+    assert main(["import", str(EXAMPLE), "--db", url]) == 0
+    args = ["plan", "--from", "2026-11-30", "--to", "2026-12-04", "--time-limit", "6"]
+    assert main([*args, "--db", url]) == 0
+    return path
+
+
+@pytest.fixture
+def book_url(planned_db: Path, tmp_path: Path) -> str:
+    """A private copy of the planned example, so a test may write to it."""
+    path = tmp_path / "book.db"
+    # The backup API copies what is still in the WAL file too; a file copy would not.
+    with sqlite3.connect(planned_db) as source, sqlite3.connect(path) as target:
+        source.backup(target)
+    return f"sqlite:///{path}"

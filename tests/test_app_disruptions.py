@@ -7,7 +7,6 @@ range is refused with its problems and changes nothing.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, time
 from pathlib import Path
 
@@ -16,38 +15,17 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from scheduler.cli import main
 from scheduler.domain import Leave, VisitKind, VisitStatus
 from scheduler.services.balances import balances
 from scheduler.services.dataset import open_database
 from scheduler.store.db import session_scope
 from scheduler.store.repository import load_plan, load_scenario
-from tests.support import EXAMPLE, ROOT
+from tests.support import ROOT
 
 SICK_FROM, SICK_TO = date(2026, 12, 1), date(2026, 12, 2)
 CALLOUT_DAY = date(2026, 12, 1)
 AS_OF = date(2026, 12, 31)
 """After the callout, even when it is served on a later day."""
-
-
-@pytest.fixture(scope="module")
-def planned_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example imported and planned for 30 Nov - 4 Dec 2026, once per module."""
-    path = tmp_path_factory.mktemp("planned") / "book.db"
-    url = f"sqlite:///{path}"
-    assert main(["import", str(EXAMPLE), "--db", url]) == 0
-    args = ["plan", "--from", "2026-11-30", "--to", "2026-12-04", "--time-limit", "6"]
-    assert main([*args, "--db", url]) == 0
-    return path
-
-
-@pytest.fixture
-def book_url(planned_db: Path, tmp_path: Path) -> str:
-    """A private copy of the planned example, so a test may write to it."""
-    path = tmp_path / "book.db"
-    with sqlite3.connect(planned_db) as source, sqlite3.connect(path) as target:
-        source.backup(target)
-    return f"sqlite:///{path}"
 
 
 def _page(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:

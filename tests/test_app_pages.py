@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import time
 import zipfile
 from datetime import date
@@ -22,7 +21,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scheduler.cli import main
 from scheduler.domain import PlannedVisit, VisitKind
 from scheduler.errors import InputError
 from scheduler.services import visits
@@ -36,27 +34,6 @@ from tests.support import EXAMPLE, ROOT
 PAGES = ["board", "plan", "balances", "sla", "audit", "data"]
 FREE_DAY = date(2026, 11, 27)
 """The Friday before the planned week: nobody has a visit, so a move there is allowed."""
-
-
-@pytest.fixture(scope="module")
-def planned_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example imported and planned for 30 Nov - 4 Dec 2026, once per module."""
-    path = tmp_path_factory.mktemp("planned") / "book.db"
-    url = f"sqlite:///{path}"
-    assert main(["import", str(EXAMPLE), "--db", url]) == 0
-    args = ["plan", "--from", "2026-11-30", "--to", "2026-12-04", "--time-limit", "6"]
-    assert main([*args, "--db", url]) == 0
-    return path
-
-
-@pytest.fixture
-def book_url(planned_db: Path, tmp_path: Path) -> str:
-    """A private copy of the planned example, so a test may write to it."""
-    path = tmp_path / "book.db"
-    # The backup API copies what is still in the WAL file too; a file copy would not.
-    with sqlite3.connect(planned_db) as source, sqlite3.connect(path) as target:
-        source.backup(target)
-    return f"sqlite:///{path}"
 
 
 def _page(monkeypatch: pytest.MonkeyPatch, url: str, page: str) -> AppTest:

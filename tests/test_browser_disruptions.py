@@ -4,7 +4,6 @@ option, apply and see the school's balance debited. Saves docs/screenshots/disru
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -13,13 +12,12 @@ from typing import Any
 
 import pytest
 
-from scheduler.cli import main
 from scheduler.domain import VisitKind, VisitStatus
 from scheduler.services.balances import balances
 from scheduler.services.dataset import open_database
 from scheduler.store.db import session_scope
 from scheduler.store.repository import load_plan, load_scenario
-from tests.support import EXAMPLE, ROOT, served_app
+from tests.support import ROOT, served_app
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -28,25 +26,11 @@ AS_OF = date(2026, 12, 31)
 REASON = "flu from the browser"
 
 
-@pytest.fixture(scope="module")
-def planned_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("browser") / "planned.db"
-    url = f"sqlite:///{path}"
-    assert main(["import", str(EXAMPLE), "--db", url]) == 0
-    args = ["plan", "--from", "2026-11-30", "--to", "2026-12-04", "--time-limit", "6"]
-    assert main([*args, "--db", url]) == 0
-    return path
-
-
 @pytest.fixture
-def app(planned_db: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
+def app(book_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A served app on a private copy of the planned example: (base URL, database URL)."""
-    path = tmp_path / "book.db"
-    with sqlite3.connect(planned_db) as source, sqlite3.connect(path) as target:
-        source.backup(target)
-    url = f"sqlite:///{path}"
-    with served_app(url, tmp_path / "streamlit.log") as base:
-        yield base, url
+    with served_app(book_url, tmp_path / "streamlit.log") as base:
+        yield base, book_url
 
 
 def _state(url: str):
