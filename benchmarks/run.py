@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
+import random
 import resource
 import subprocess
 import sys
@@ -26,11 +28,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from scheduler.domain import Scenario
+
 RESULTS = Path(__file__).resolve().parent / "results.md"
 SEED = 7
 IMPORT_SIZES = (200, 1000, 5000)
-PLAN_SIZES = (60, 200, 300, 1000)
-"""200 is the real Kent demo (no clones); the others are generated the same way."""
+PLAN_CASES = ((60, 1.0), (200, 1.0), (300, 1.0), (300, 0.6), (1000, 1.0))
+"""(schools, share of the pool technicians kept). 200 is the real Kent demo (no clones); the
+others are generated the same way; 300 at 0.6 is a dense book, short of technicians, where the
+dispatcher cannot place every visit."""
 PLAN_SECONDS = {60: 60.0, 200: 120.0, 300: 120.0, 1000: 600.0}
 PLAN_FROM, PLAN_TO = date(2026, 11, 23), date(2027, 8, 31)
 """The rest of the demo's contract year: its history runs to Friday 2026-11-20."""
@@ -62,13 +68,27 @@ def case_import(schools: int) -> dict[str, object]:
     }
 
 
-def case_plan(schools: int, method: str) -> dict[str, object]:
+def fewer_technicians(scenario: Scenario, share: float) -> Scenario:
+    """The book with only `share` of its pool technicians (a fixed draw); dedicated ones stay."""
+    if share >= 1:
+        return scenario
+    dedicated = {c.dedicated_technician_id for c in scenario.contracts if c.dedicated_technician_id}
+    pool = sorted(t.technician_id for t in scenario.technicians if t.technician_id not in dedicated)
+    kept = set(random.Random(SEED).sample(pool, round(len(pool) * share))) | dedicated
+    return dataclasses.replace(
+        scenario,
+        technicians=[t for t in scenario.technicians if t.technician_id in kept],
+        leave=[leave for leave in scenario.leave if leave.technician_id in kept],
+    )
+
+
+def case_plan(schools: int, method: str, share: float = 1.0) -> dict[str, object]:
     """Every contract's whole period from scratch (no history), greedy or CP-SAT, via services."""
     from scheduler.demo import generate
     from scheduler.services.planning import plan
     from solver.params import SolveParams
 
-    scenario = generate(schools=schools, seed=SEED, history_until=None)
+    scenario = fewer_technicians(generate(schools=schools, seed=SEED, history_until=None), share)
     strategy = "greedy" if method == "greedy" else "auto"
     params = SolveParams(time_limit=PLAN_SECONDS[schools], workers=2, seed=SEED, strategy=strategy)
     # Every contract period whole, so the spec's metrics (and shortfall) are over full periods.
@@ -307,7 +327,7 @@ def run_case(spec: str) -> dict[str, object]:
 
         return case_browser()
     if family == "plan":
-        return case_plan(int(args[0]), args[1])
+        return case_plan(int(args[0]), args[1], float(args[2]) if len(args) > 2 else 1.0)
     raise SystemExit(f"unknown case {spec!r}")
 
 
@@ -388,9 +408,9 @@ def main(argv: list[str] | None = None) -> int:
         sections += ["", *browser_table(_child("browser"))]
     if args.only in (None, "plan"):
         rows = []
-        for n in PLAN_SIZES:
+        for n, share in PLAN_CASES:
             for method in ("greedy", "cpsat"):
-                rows.append(_child(f"plan:{n}:{method}"))
+                rows.append(_child(f"plan:{n}:{method}:{share}"))
                 print(rows[-1], file=sys.stderr)
         sections += ["", *_plan_table(rows)]
     args.out.write_text("\n".join(sections) + "\n")

@@ -68,10 +68,10 @@ def plan_weeks(
     future_count = Counter(a.contract for visits in future.values() for a in visits)
     techs_of = _candidate_technicians(ix, standing, regions, params.week_technicians)
     for i, wk in enumerate(weeks, start=1):
-        planned: dict[int, list[int]] = defaultdict(list)
+        planned: dict[int, list[Assignment]] = defaultdict(list)
         for a in future.pop(wk, []):
             future_count[a.contract] -= 1
-            planned[a.contract].append(a.day)
+            planned[a.contract].append(a)
         free: dict[int, int] = {}
         for c in expected:
             owed_now = ix.instance.contracts[c].owed - occ.placed[c] - future_count[c]
@@ -161,23 +161,26 @@ def week_slots(
     techs: list[int],
     slot: StandingSlot | None,
     region: frozenset[int],
-    planned: list[int],
+    planned: list[Assignment],
 ) -> list[Slot]:
     """The week's candidate slots for a contract's free visits, most wanted first (the
     dispatcher's fallback takes them in this order): the standing slot; the standing weekday
     and window with any eligible technician of the region, since keeping the slot with
-    another technician (discontinuity) beats moving the day (irregularity); the days the
-    catch-up schedule `planned`; then every other visitable day, nearest the standing one.
+    another technician (discontinuity) beats moving the day (irregularity); the exact slots
+    the expected visits (`planned`) name, so a week can always take what was expected of it;
+    then the planned days and every other visitable day, nearest the standing one.
     Only slots that fit the plan as it stands: the others could never be chosen."""
     contract = ix.instance.contracts[c]
     days = [d for d in week_days(wk) if d in ix.visitable[c] and not occ.school_busy(c, d)]
-    target = day_of(wk, slot.weekday) if slot is not None else (planned or days or [0])[0]
+    planned_days = [a.day for a in planned]
+    target = day_of(wk, slot.weekday) if slot is not None else (planned_days or days or [0])[0]
     windows = sorted(contract.windows, key=lambda w: slot is None or w != slot.window)
     out: list[Slot] = []
     if slot is not None and target in days:
         keep = [t for t in ix.eligible[c] if t in region and t not in techs][:KEEP_SLOT_TECHNICIANS]
         out += [(c, target, slot.window, t) for t in [*techs, *keep]]
-    order = sorted(days, key=lambda d: (d not in planned, abs(d - target), d))
+    out += [(c, a.day, a.window, a.technician) for a in planned]
+    order = sorted(days, key=lambda d: (d not in planned_days, abs(d - target), d))
     out += [(c, d, w, t) for d in order for w in windows for t in techs]
     return [s for s in dict.fromkeys(out) if occ.fits(*s)]
 
