@@ -30,8 +30,9 @@ class SolveParams:
     baseline alone (benchmarks)."""
     exact_max_slots: int = 4000
     """`auto` solves exactly when the horizon has at most this many candidate slots."""
-    standing_technicians: int = 6
-    """Candidate technicians per contract in the standing-slot model (nearest by commute)."""
+    standing_technicians: int | None = None
+    """Candidate technicians per contract in the standing-slot model (nearest by commute);
+    None: by the book's size (`solver.standing.candidate_technicians`)."""
     week_technicians: int = 3
     """Extra technicians (nearest) a moved or extra visit may go to, beyond the standing one."""
     pair_neighbours: int = 5
