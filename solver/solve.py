@@ -110,15 +110,16 @@ def solve(
         strategy = "exact" if exact_size <= params.exact_max_slots else "decomposed"
     if strategy == "exact":
         status, placed, bound, phases = _exact(ix, base, params, clock, on_progress)
+        plans = [placed]
     else:
-        placed, phases = _decomposed_best(ix, base, base_terms["unplaced"] > 0, params, clock,
+        plans, phases = _decomposed_plans(ix, base, base_terms["unplaced"] > 0, params, clock,
                                           on_progress)  # fmt: skip
         status, bound = "FEASIBLE", lower_bound(ix)
-    result = _result(ix, status, placed, bound, phases, strategy, clock, first)
-    if (sum(result.unplaced.values()), result.objective) > (
-        base_terms["unplaced"],
-        base_objective,
-    ):
+    result = min(
+        (_result(ix, status, placed, bound, phases, strategy, clock, first) for placed in plans),
+        key=_rank,
+    )
+    if _rank(result) > (base_terms["unplaced"], base_objective):
         kept = _result(ix, "FEASIBLE", base.assignments, bound, phases, strategy, clock, first)
         result = _with_message(kept, "the optimised plan was no better than the greedy one")
     if on_progress:
@@ -152,41 +153,35 @@ def _exact(
     return result.status, placed, max(tally.bound, lower_bound(ix)), (tally.stats(),)
 
 
-def _decomposed_best(
+def _rank(result: SolveResult) -> tuple[int, int]:
+    """Plans compare on visits left unplaced first, then on the objective."""
+    return sum(result.unplaced.values()), result.objective
+
+
+def _decomposed_plans(
     ix: InstanceIndex,
     base: GreedyPlan,
     short: bool,
     params: SolveParams,
     clock: Clock,
     on_progress: Callable[[Progress], None] | None,
-) -> tuple[tuple[Assignment, ...], tuple[PhaseStats, ...]]:
-    """The decomposition; when the dispatcher is `short` of room, also the weeks on the
-    dispatcher's slots first, keeping whichever plan places more (then costs less)."""
+) -> tuple[list[tuple[Assignment, ...]], tuple[PhaseStats, ...]]:
+    """The decomposition's plan; when the dispatcher is `short` of room, first the
+    dispatcher's plan re-planned week by week too (the caller keeps the better)."""
     if not short:
-        return _decomposed(ix, base, params, clock, on_progress, params.time_limit, 0.0)
+        placed, phases = _decomposed(ix, base, params, clock, on_progress, params.time_limit, 0.0)
+        return [placed], phases
     rest = params.time_limit * (1 - SECURE_SHARE)
     secure_budget = params.time_limit * SECURE_SHARE / (WEEKS_SHARE + MOP_UP_SHARE + FINISH_SHARE)
-    plans = [
-        _decomposed(
-            ix,
-            base,
-            params,
-            clock,
-            on_progress,
-            secure_budget,
-            _reserved(rest),
-            optimise_standing=False,
-        ),
-        _decomposed(ix, base, params, clock, on_progress, rest, params.time_limit * FINISH_SHARE),
-    ]  # the second keeps FINISH_SHARE for pricing both
-    w = weights(ix.instance.weights)
-
-    def rank(plan: tuple[tuple[Assignment, ...], tuple[PhaseStats, ...]]) -> tuple[int, int]:
-        terms = evaluate(ix.instance, label(ix.instance, plan[0]))
-        return terms["unplaced"], total(terms, w)
-
-    best = min(plans, key=rank)
-    return best[0], tuple(stats for _, phases in plans for stats in phases)
+    secure, secure_phases = _decomposed(
+        ix, base, params, clock, on_progress, secure_budget, _reserved(rest),
+        optimise_standing=False,
+    )  # fmt: skip
+    # The second keeps FINISH_SHARE of the whole time limit for pricing both plans.
+    placed, phases = _decomposed(
+        ix, base, params, clock, on_progress, rest, params.time_limit * FINISH_SHARE
+    )
+    return [secure, placed], (*secure_phases, *phases)
 
 
 def _by_contract(
