@@ -26,7 +26,7 @@ def evaluate(instance: Instance, assignments: Plan) -> dict[str, int]:
     """Every term of `solver.objective`, by name, for fixed + `assignments`."""
     ix = InstanceIndex(instance)
     plan = (*instance.fixed, *assignments)
-    by_contract = _by_contract(plan)
+    visits_of = by_contract(plan)
     terms = {
         "unplaced": unplaced(instance, assignments),
         "travel": travel(instance, plan),
@@ -40,7 +40,7 @@ def evaluate(instance: Instance, assignments: Plan) -> dict[str, int]:
         "reassigned": 0,
     }
     for c, contract in enumerate(instance.contracts):
-        visits = by_contract.get(c, [])
+        visits = visits_of.get(c, [])
         terms["irregular"] += contract_irregular(contract, visits)
         terms["discontinuity"] += contract_discontinuity(contract, visits)
         terms["off_preference"] += contract_off_preference(contract, visits)
@@ -55,7 +55,8 @@ def objective(instance: Instance, assignments: Plan) -> int:
     return total(evaluate(instance, assignments), weights(instance.weights))
 
 
-def _by_contract(plan: Iterable[Assignment]) -> dict[int, list[Assignment]]:
+def by_contract(plan: Iterable[Assignment]) -> dict[int, list[Assignment]]:
+    """A plan's visits per contract, in the plan's order."""
     out: dict[int, list[Assignment]] = defaultdict(list)
     for a in plan:
         out[a.contract].append(a)
@@ -290,7 +291,7 @@ def quality(instance: Instance, assignments: Plan) -> Quality:
     reg = [0, 0]
     cont = [0, 0]
     pref = [0, 0]
-    for c, visits in _by_contract(plan).items():
+    for c, visits in by_contract(plan).items():
         contract = instance.contracts[c]
         if contract.cadence_days <= 0 or len(visits) < 2:
             continue

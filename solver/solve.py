@@ -30,7 +30,7 @@ from solver.bound import lower_bound
 from solver.cadence import label
 from solver.catchup import expected_visits
 from solver.cpsat import Clock, Tally, run
-from solver.evaluate import evaluate
+from solver.evaluate import by_contract, evaluate
 from solver.greedy import GreedyPlan, contract_order, greedy_plan
 from solver.index import InstanceIndex
 from solver.instance import Assignment, Instance
@@ -184,17 +184,6 @@ def _decomposed_plans(
     return [secure, placed], (*secure_phases, *phases)
 
 
-def _by_contract(
-    visits: tuple[Assignment, ...], contracts: list[int]
-) -> dict[int, list[Assignment]]:
-    """The dispatcher's own visits as each week's expected ones: every week model can keep
-    them (their slots are candidates), so the weeks place at least what the dispatcher did."""
-    out: dict[int, list[Assignment]] = {c: [] for c in contracts}
-    for a in sorted(visits, key=lambda a: a.day):
-        out[a.contract].append(a)
-    return out
-
-
 def _reserved(budget: float) -> float:
     """Wall seconds a decomposition of `budget` keeps for itself."""
     return budget * (STANDING_SHARE + WEEKS_SHARE + MOP_UP_SHARE + FINISH_SHARE + 0.05)
@@ -220,7 +209,10 @@ def _decomposed(
         expected = expected_visits(ix, standing, contracts)
     else:
         standing, standing_stats = dict(base.standing), Tally("standing (dispatcher's)").stats()
-        expected = _by_contract(base.assignments, contracts)
+        # The dispatcher's own visits as each week's expected ones: their slots are every week
+        # model's candidates, so the weeks can place at least what the dispatcher did.
+        visits = by_contract(sorted(base.assignments, key=lambda a: a.day))
+        expected = {c: visits[c] for c in contracts}
     work = free_work(ix, standing, expected)
     horizon = len({wk for c in contracts for wk in ix.contract_weeks[c]})
     week_regions = regions(ix, contracts, standing, work, params.region_visits * horizon)
