@@ -14,13 +14,22 @@ contracts at a time, a repair model:
   must be in exactly one of those places.
 Every other visit is the plan around the model; the current plan is the
 hint and the fallback.
+
+On a dense book that is not enough: every technician who could take the
+visit that day is booked in that window too. Contracts still short after
+that round get a second, one contract at a time, in which a visit making
+room may also move to another day of its week (any window, its own or a
+nearby technician), priced as the irregularity it costs.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import islice
 
 from solver import model as visit_model
+from solver.cadence import week_days
 from solver.cpsat import Clock, Tally, run
 from solver.index import InstanceIndex, Slot, slot_of
 from solver.instance import Assignment, week
@@ -28,12 +37,15 @@ from solver.occupancy import Occupancy
 from solver.params import PhaseStats, Progress, SolveParams
 from solver.weekly import add_all
 
-DAYS_PER_CONTRACT = 30
-"""Candidate days per contract still owed visits: enough choice, a model that stays small."""
+DAYS_PER_CONTRACT, WIDE_DAYS = 30, 10
+"""Candidate days per contract still owed visits: enough choice, a model that stays small
+(fewer in the second round, where every visit making room brings slots of a whole week)."""
 TECHNICIANS = 6
 """Nearest eligible technicians an owed visit may go to."""
 MOVES = 3
 """Other technicians a visit making room may move to (nearest that fit)."""
+WIDE_MOVES = 6
+"""Slots on other days of its week a visit making room may move to, in the second round."""
 BATCH = 4
 """Contracts per repair model: each brings a few hundred visits that might move."""
 
@@ -50,14 +62,15 @@ def mop_up(
     """Place what is still owed, within `budget` seconds of work, leaving `reserve` wall seconds."""
     tally = Tally("mop-up")
     for c in _missing(ix, occ):
-        days = _days(ix, occ, c, limit=None)
+        days = _days(ix, occ, c, ix.eligible[c], limit=None)
         _first_fit(occ, _owed_slots(ix, c, days, ix.eligible[c]))
-    left = _missing(ix, occ)
-    batches = [left[i : i + BATCH] for i in range(0, len(left), BATCH)]
-    for i, batch in enumerate(batches):
-        share = budget / len(batches)
-        wall = clock.slice(1 / (len(batches) - i), reserve)
-        _make_room(ix, occ, batch, params, clock, share, wall, tally, on_progress)
+    for size, wide, part in ((BATCH, False, 1 / 3), (1, True, 1.0)):
+        left = _missing(ix, occ)
+        batches = [left[i : i + size] for i in range(0, len(left), size)]
+        for i, batch in enumerate(batches):
+            share = budget * part / len(batches)
+            wall = clock.slice(part / (len(batches) - i), reserve)
+            _make_room(ix, occ, batch, params, clock, share, wall, tally, on_progress, wide=wide)
     return tally.stats()
 
 
@@ -89,20 +102,20 @@ def _make_room(
     wall: float,
     tally: Tally,
     on_progress: Callable[[Progress], None] | None,
+    *,
+    wide: bool,
 ) -> None:
     missing = {c: ix.instance.contracts[c].owed - occ.placed[c] for c in batch}
-    owed_slots = [
-        s
-        for c in batch
-        for s in _owed_slots(
-            ix, c, _days(ix, occ, c, DAYS_PER_CONTRACT), ix.eligible[c][:TECHNICIANS]
-        )
-    ]
+    owed_slots = []
+    for c in batch:
+        techs = ix.eligible[c][:TECHNICIANS]
+        days = _days(ix, occ, c, techs, WIDE_DAYS if wide else DAYS_PER_CONTRACT)
+        owed_slots += _owed_slots(ix, c, days, techs)
     tech_days = {(s[3], s[1]) for s in owed_slots}
     movable = [a for a in occ.visits if (a.technician, a.day) in tech_days]
     for a in movable:
         occ.remove(a)
-    moves = {a: _moves(ix, occ, a) for a in movable}
+    moves = {a: _moves(ix, occ, a, wide) for a in movable}
     for a in movable:
         occ.add(a)
     vm = visit_model.build(
@@ -128,23 +141,56 @@ def _make_room(
         add_all(occ, movable)
 
 
-def _days(ix: InstanceIndex, occ: Occupancy, c: int, limit: int | None) -> list[int]:
-    """Free days of the contract: weeks without a visit first, then the earliest (pace)."""
-    visited = {week(a.day) for a in (*ix.fixed_by_contract[c], *occ.by_contract(c))}
-    free = [d for d in sorted(ix.visitable[c]) if not occ.school_busy(c, d)]
-    return sorted(free, key=lambda d: (week(d) in visited, d))[:limit]
-
-
-def _moves(ix: InstanceIndex, occ: Occupancy, a: Assignment) -> list[Slot]:
-    """Where a visit may go to make room: where it is, or the same day and window with
-    another eligible technician who has room (its own visit taken out of the plan)."""
-    here = slot_of(a)
-    others = [
-        (a.contract, a.day, a.window, t)
-        for t in ix.eligible[a.contract]
-        if t != a.technician and occ.fits(a.contract, a.day, a.window, t)
+def _days(
+    ix: InstanceIndex, occ: Occupancy, c: int, techs: Sequence[int], limit: int | None
+) -> list[int]:
+    """Free days of the contract that one of `techs` works, spread over many weeks: the weeks
+    with the fewest of its visits first, one day of each before a second, earliest first
+    (pace). A part-time technician, the only one a school may have, works few of the
+    contract's days: the others would fill the candidates with days nobody can go."""
+    visits = Counter(week(a.day) for a in (*ix.fixed_by_contract[c], *occ.by_contract(c)))
+    people = [ix.instance.technicians[t].available_days for t in techs]
+    free = [
+        d
+        for d in sorted(ix.visitable[c])
+        if not occ.school_busy(c, d) and any(d in days for days in people)
     ]
-    return [here, *others[:MOVES]]
+    nth: Counter[int] = Counter()
+    ranked = []
+    for d in free:
+        ranked.append((visits[week(d)], nth[week(d)], d))
+        nth[week(d)] += 1
+    return [d for *_, d in sorted(ranked)][:limit]
+
+
+def _moves(ix: InstanceIndex, occ: Occupancy, a: Assignment, wide: bool) -> list[Slot]:
+    """Where a visit may go to make room: where it is, or the same day and window with
+    another eligible technician who has room (its own visit taken out of the plan); `wide`:
+    also other days of its week, nearest day first, its own technician first."""
+    here = slot_of(a)
+    c = a.contract
+    others = [
+        (c, a.day, a.window, t)
+        for t in ix.eligible[c]
+        if t != a.technician and occ.fits(c, a.day, a.window, t)
+    ]
+    out = [here, *others[:MOVES]]
+    if wide:
+        techs = [a.technician, *(t for t in ix.eligible[c][:TECHNICIANS] if t != a.technician)]
+        windows = sorted(ix.instance.contracts[c].windows, key=lambda w: w != a.window)
+        days = sorted(
+            (d for d in week_days(week(a.day)) if d != a.day and d in ix.visitable[c]),
+            key=lambda d: (abs(d - a.day), d),
+        )
+        later = (
+            (c, d, w, t)
+            for d in days
+            for w in windows
+            for t in techs
+            if not occ.school_busy(c, d) and occ.fits(c, d, w, t)
+        )
+        out += list(islice(later, WIDE_MOVES))
+    return out
 
 
 def _first_fit(occ: Occupancy, slots: list[Slot]) -> None:

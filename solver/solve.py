@@ -46,7 +46,7 @@ from solver.weekly import free_work, plan_weeks
 
 __all__ = ["PhaseStats", "Progress", "SolveParams", "SolveResult", "solve"]
 
-STANDING_SHARE, WEEKS_SHARE, MOP_UP_SHARE, FINISH_SHARE = 0.55, 0.20, 0.05, 0.02
+STANDING_SHARE, WEEKS_SHARE, MOP_UP_SHARE, FINISH_SHARE = 0.55, 0.20, 0.10, 0.02
 """Work budget per phase, as shares of `time_limit`. The standing slots decide most of the
 plan's quality and improve with every second; a week model mostly proves its optimum
 early. The rest of the time goes to the greedy and to building models; `FINISH_SHARE`

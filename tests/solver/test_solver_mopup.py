@@ -1,0 +1,64 @@
+"""The mop-up: visits still owed after the weeks, placed by making room."""
+
+from solver import mopup
+from solver.cpsat import Clock
+from solver.index import InstanceIndex
+from solver.instance import Assignment, week, weekday
+from solver.occupancy import Occupancy
+from solver.params import SolveParams
+from tests.solver.solver_kit import AM, MONDAY, contract, instance, technician, weekdays
+
+PARAMS = SolveParams(time_limit=10, workers=1, seed=1)
+
+
+def test_candidate_days_are_days_a_technician_works_emptiest_weeks_first() -> None:
+    """A school whose only nearby technician works Wednesdays: no other day is a candidate,
+    and the week that already has a visit (by someone else, on a Tuesday) comes last."""
+    wednesdays = [d for d in weekdays(4) if weekday(d) == 2]
+    tuesday_week_2 = MONDAY + 7 + 1
+    inst = instance(
+        [contract(2, owed=3, days=weekdays(4), technicians=(0, 1))],
+        [technician(0, days=wednesdays), technician(1, days=[tuesday_week_2])],
+    )
+    ix = InstanceIndex(inst)
+    occ = Occupancy(ix)
+    occ.add(Assignment(0, tuesday_week_2, AM, 1))
+    days = mopup._days(ix, occ, 0, [0], limit=None)
+    assert days == [wednesdays[0], wednesdays[2], wednesdays[3], wednesdays[1]]
+
+
+def test_one_day_of_each_week_comes_before_a_second_day_of_any() -> None:
+    inst = instance([contract(1, owed=4, days=weekdays(3))], [technician(0, days=weekdays(3))])
+    ix = InstanceIndex(inst)
+    days = mopup._days(ix, Occupancy(ix), 0, [0], limit=4)
+    assert len({week(d) for d in days[:3]}) == 3
+    assert days[:3] == [MONDAY, MONDAY + 7, MONDAY + 14]
+
+
+def test_a_visit_making_room_may_move_to_another_day_of_its_week() -> None:
+    """The only technician of school 1 can do one visit a day and has Monday taken by school 2,
+    whose visit no one else can take that day: only moving it to Tuesday places school 1."""
+    inst = instance(
+        [contract(1, owed=1, days=(MONDAY,)), contract(2, owed=1, days=weekdays(1))],
+        [technician(0, max_visits_per_day=1)],
+    )
+    ix = InstanceIndex(inst)
+    occ = Occupancy(ix)
+    occ.add(Assignment(1, MONDAY, AM, 0))
+    assert not occ.fits(0, MONDAY, AM, 0)
+    mopup.mop_up(ix, occ, PARAMS, Clock(PARAMS.time_limit), budget=8.0, reserve=0.0)
+    by_contract = {a.contract: a for a in occ.visits}
+    assert by_contract[0].day == MONDAY
+    assert by_contract[1].day != MONDAY and week(by_contract[1].day) == week(MONDAY)
+
+
+def test_without_a_free_day_in_the_week_nothing_moves() -> None:
+    inst = instance(
+        [contract(1, owed=1, days=(MONDAY,)), contract(2, owed=1, days=(MONDAY,))],
+        [technician(0, max_visits_per_day=1)],
+    )
+    ix = InstanceIndex(inst)
+    occ = Occupancy(ix)
+    occ.add(Assignment(1, MONDAY, AM, 0))
+    mopup.mop_up(ix, occ, PARAMS, Clock(PARAMS.time_limit), budget=8.0, reserve=0.0)
+    assert list(occ.visits) == [Assignment(1, MONDAY, AM, 0)]
