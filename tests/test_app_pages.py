@@ -323,7 +323,8 @@ def test_plan_runs_in_a_worker_and_saves(monkeypatch: pytest.MonkeyPatch, book_u
             niceness.add(os.getpriority(os.PRIO_PROCESS, pid) - os.getpriority(os.PRIO_PROCESS, 0))
         time.sleep(0.5)
         at.run()  # what the fragment's run_every does in a browser
-    assert WORKER_NICENESS in niceness  # the solve yields the CPU to the app's sessions
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert min(19, mine + WORKER_NICENESS) - mine in niceness  # the solve yields the CPU
     at.run()
     assert not at.exception, at.exception
     assert any("saved" in s.value for s in at.success), [e.value for e in at.error]
