@@ -12,9 +12,10 @@ Times are taken inside the page: an init script notes, with `performance.now()`,
 script run's start and end message as the page receives it. A measurement runs from
 navigation start (a URL) or from just before the decisive click to the first animation
 frame at which the last run begun since has ended, Streamlit shows it as not running, the
-status widget is gone and the page's heading (or the awaited element) is drawn;
-Playwright's polling and round trips are not counted. The browser keeps one profile (HTTP
-cache) for the whole case, as a dispatcher's browser would.
+status widget is gone, the page's heading (or the awaited element) is drawn and so is every
+table, chart and map on it (no loading skeleton left); Playwright's polling and round trips
+are not counted. The browser keeps one profile (HTTP cache) for the whole case, as a
+dispatcher's browser would.
 
     python -m benchmarks.run --only browser
     BENCH_BROWSER_DB=/path/ops.db python -m benchmarks.run --case browser   # reuse a planned book
@@ -113,6 +114,11 @@ FINISHED = """
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  const drawn = (testid, inner) => [...document.querySelectorAll(`[data-testid="${testid}"]`)]
+    .every((element) => element.querySelector(inner));
+  if (!drawn('stDataFrame', 'canvas') || !drawn('stVegaLiteChart', 'canvas, svg')
+      || !drawn('stDeckGlJsonChart', 'canvas')) return false;
   const titles = [...document.querySelectorAll('h1')].map((h) => h.textContent.trim());
   if (heading && !titles.includes(heading)) return false;
   if (selector && !document.querySelector(selector)) return false;
@@ -120,7 +126,9 @@ FINISHED = """
 }
 """
 """When the last run begun after t0 has finished and its page is drawn (ms since navigation
-start); polled every animation frame."""
+start); polled every animation frame. Drawn means its content too: tables, charts and maps are
+loaded lazily and show a skeleton first, and at the moment the heading is drawn none of them
+is (probed on every page); a click then would wait for them."""
 
 
 def _finished(

@@ -182,13 +182,7 @@ def _moves(ix: InstanceIndex, occ: Occupancy, a: Assignment, wide: bool) -> list
             (d for d in week_days(week(a.day)) if d != a.day and d in ix.visitable[c]),
             key=lambda d: (abs(d - a.day), d),
         )
-        later = (
-            (c, d, w, t)
-            for d in days
-            for w in windows
-            for t in techs
-            if not occ.school_busy(c, d) and occ.fits(c, d, w, t)
-        )
+        later = ((c, d, w, t) for d in days for w in windows for t in techs if occ.fits(c, d, w, t))
         out += list(islice(later, WIDE_MOVES))
     return out
 
