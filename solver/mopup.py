@@ -5,9 +5,10 @@ fit with any eligible technician (the weeks rarely leave more than a few). What 
 technicians, not of days: the few who may go to that school are booked,
 partly by contracts that could have had someone else. For those, a few
 contracts at a time, a repair model:
-- the owed visits may go on any of up to `DAYS_PER_CONTRACT` days (weeks
-  without a visit of the contract first, then the earliest, for pace), in
-  any window, with any of its nearest eligible technicians;
+- the owed visits may go on any of up to `DAYS_PER_CONTRACT` days that one
+  of its nearest eligible technicians works (weeks without a visit of the
+  contract first, a day of each, then the earliest, for pace), in any window,
+  with any of those technicians;
 - every visit already on those technicians' days may stay, or move to
   another eligible technician in the same day and window (its slot and
   regularity kept, continuity and travel priced by the usual terms), and
@@ -32,7 +33,7 @@ from solver import model as visit_model
 from solver.cadence import week_days
 from solver.cpsat import Clock, Tally, run
 from solver.index import InstanceIndex, Slot, slot_of
-from solver.instance import Assignment, week
+from solver.instance import Assignment, week, weekday
 from solver.occupancy import Occupancy
 from solver.params import PhaseStats, Progress, SolveParams
 from solver.weekly import add_all
@@ -146,20 +147,22 @@ def _days(
 ) -> list[int]:
     """Free days of the contract that one of `techs` works, spread over many weeks: the weeks
     with the fewest of its visits first, one day of each before a second, earliest first
-    (pace). A part-time technician, the only one a school may have, works few of the
-    contract's days: the others would fill the candidates with days nobody can go."""
-    visits = Counter(week(a.day) for a in (*ix.fixed_by_contract[c], *occ.by_contract(c)))
+    (pace); in a week, the contract's usual weekday first (a visit there is regular), then
+    a weekday that turns with the week, so the candidates are not all Mondays. A part-time
+    technician, the only one a school may have, works few of the contract's days: the others
+    would fill the candidates with days nobody can go."""
+    visits = [*ix.fixed_by_contract[c], *occ.by_contract(c)]
+    per_week = Counter(week(a.day) for a in visits)
+    usual = Counter(weekday(a.day) for a in visits).most_common(1)
     people = [ix.instance.technicians[t].available_days for t in techs]
-    free = [
-        d
-        for d in sorted(ix.visitable[c])
-        if not occ.school_busy(c, d) and any(d in days for days in people)
-    ]
-    nth: Counter[int] = Counter()
+    by_week: dict[int, list[int]] = {}
+    for d in sorted(ix.visitable[c]):
+        if not occ.school_busy(c, d) and any(d in days for days in people):
+            by_week.setdefault(week(d), []).append(d)
     ranked = []
-    for d in free:
-        ranked.append((visits[week(d)], nth[week(d)], d))
-        nth[week(d)] += 1
+    for wk, days in by_week.items():
+        days.sort(key=lambda d, wk=wk: (not usual or weekday(d) != usual[0][0], (d - wk) % 5))
+        ranked += [(per_week[wk], nth, d) for nth, d in enumerate(days)]
     return [d for *_, d in sorted(ranked)][:limit]
 
 

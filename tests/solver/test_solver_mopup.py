@@ -27,12 +27,23 @@ def test_candidate_days_are_days_a_technician_works_emptiest_weeks_first() -> No
     assert days == [wednesdays[0], wednesdays[2], wednesdays[3], wednesdays[1]]
 
 
-def test_one_day_of_each_week_comes_before_a_second_day_of_any() -> None:
+def test_one_day_of_each_week_comes_before_a_second_day_of_any_and_not_always_monday() -> None:
     inst = instance([contract(1, owed=4, days=weekdays(3))], [technician(0, days=weekdays(3))])
     ix = InstanceIndex(inst)
     days = mopup._days(ix, Occupancy(ix), 0, [0], limit=4)
-    assert len({week(d) for d in days[:3]}) == 3
-    assert days[:3] == [MONDAY, MONDAY + 7, MONDAY + 14]
+    assert [week(d) for d in days[:3]] == [week(MONDAY + 7 * k) for k in range(3)]
+    assert len({weekday(d) for d in days[:3]}) == 3  # the weekday turns with the week
+
+
+def test_in_each_week_the_contracts_usual_weekday_comes_first() -> None:
+    """Visits on Thursdays already: a Thursday of an empty week keeps the contract regular."""
+    inst = instance([contract(1, owed=5, days=weekdays(4))], [technician(0, days=weekdays(4))])
+    ix = InstanceIndex(inst)
+    occ = Occupancy(ix)
+    occ.add(Assignment(0, MONDAY + 3, AM, 0))
+    occ.add(Assignment(0, MONDAY + 7 + 3, AM, 0))
+    days = mopup._days(ix, occ, 0, [0], limit=2)
+    assert days == [MONDAY + 14 + 3, MONDAY + 21 + 3]
 
 
 def test_a_visit_making_room_may_move_to_another_day_of_its_week() -> None:
