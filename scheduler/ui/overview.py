@@ -67,6 +67,6 @@ chosen = st.multiselect("Package", packages, default=packages, key="overview_pac
 st.dataframe(
     contracts[contracts["package"].isin(chosen)],
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     key="overview_contracts",
 )
