@@ -73,3 +73,22 @@ def test_without_a_free_day_in_the_week_nothing_moves() -> None:
     occ.add(Assignment(1, MONDAY, AM, 0))
     mopup.mop_up(ix, occ, PARAMS, Clock(PARAMS.time_limit), budget=8.0, reserve=0.0)
     assert list(occ.visits) == [Assignment(1, MONDAY, AM, 0)]
+
+
+def test_contracts_owed_the_most_come_first() -> None:
+    inst = instance([contract(1, owed=1), contract(2, owed=3), contract(3, owed=2)])
+    ix = InstanceIndex(inst)
+    assert mopup._missing(ix, Occupancy(ix)) == [1, 2, 0]
+
+
+def test_a_book_far_short_builds_a_bounded_number_of_repair_models() -> None:
+    """Seventy contracts nobody can visit (their one technician works Mondays, they open on
+    Tuesdays): each round stops at MODELS models instead of building one per contract."""
+    mondays, tuesdays = (MONDAY,), (MONDAY + 1,)
+    inst = instance(
+        [contract(k, owed=1, days=tuesdays) for k in range(1, 71)],
+        [technician(0, days=mondays)],
+    )
+    ix = InstanceIndex(inst)
+    stats = mopup.mop_up(ix, Occupancy(ix), PARAMS, Clock(PARAMS.time_limit), 8.0, 0.0)
+    assert stats.subproblems == 2 * mopup.MODELS < 18 + 70  # not 18 batches, then 70 models
