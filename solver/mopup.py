@@ -20,7 +20,9 @@ On a dense book that is not enough: every technician who could take the
 visit that day is booked in that window too. Contracts still short after
 that round get a second, one contract at a time, in which a visit making
 room may also move to another day of its week (any window, its own or a
-nearby technician), priced as the irregularity it costs.
+nearby technician), priced as the irregularity it costs. Each round builds
+at most `MODELS` models, the contracts owed the most first, and stops at its
+share of the time: building the models takes time as well as solving them.
 """
 
 from __future__ import annotations
@@ -74,8 +76,10 @@ def mop_up(
         left = _missing(ix, occ)
         batches = [left[i : i + size] for i in range(0, len(left), size)][:MODELS]
         for i, batch in enumerate(batches):
+            # Wall time, not work: on a book far short of technicians this can stop a round
+            # before MODELS, and the plan then depends on the machine's speed.
             if clock.elapsed() - started >= budget * until or clock.left() <= reserve:
-                break  # building the models takes time too: keep the phases after theirs
+                break
             share = budget * part / len(batches)
             wall = clock.slice(part / (len(batches) - i), reserve)
             _make_room(ix, occ, batch, params, clock, share, wall, tally, on_progress, wide=wide)
