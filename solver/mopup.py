@@ -195,8 +195,7 @@ def _moves(ix: InstanceIndex, occ: Occupancy, a: Assignment, wide: bool) -> list
         techs = [a.technician, *(t for t in ix.eligible[c][:TECHNICIANS] if t != a.technician)]
         windows = sorted(ix.instance.contracts[c].windows, key=lambda w: w != a.window)
         days = sorted(
-            (d for d in week_days(week(a.day)) if d != a.day and d in ix.visitable[c]),
-            key=lambda d: (abs(d - a.day), d),
+            (d for d in week_days(week(a.day)) if d != a.day), key=lambda d: abs(d - a.day)
         )
         later = ((c, d, w, t) for d in days for w in windows for t in techs if occ.fits(c, d, w, t))
         out += list(islice(later, WIDE_MOVES))
