@@ -40,6 +40,7 @@ from solver.objective import weights
 from solver.params import Progress, SolveParams
 from solver.regions import regions
 from solver.template import (
+    Coverage,
     StandingSlot,
     active,
     coverage,
@@ -68,6 +69,17 @@ def candidate_technicians(contracts: int, params: SolveParams) -> int:
     if params.standing_technicians is not None:
         return params.standing_technicians
     return LARGE_CANDIDATES if contracts > LARGE_BOOK else SMALL_CANDIDATES
+
+
+def mostly_away(cov: Coverage) -> bool:
+    """The slot's technician is away on more of its weeks than they are there.
+
+    Such a slot is a standing slot in name only: a technician dedicated to a full-managed
+    school nearby is free only in that school's holidays, and as the standing technician of
+    a 60-school book's fortnightly contract (there 2 weeks of 22) the weeks put 15 of its
+    22 visits on other weekdays. Its pair savings assumed the technician there every week.
+    """
+    return cov.tech_away > cov.usable
 
 
 @dataclass(frozen=True)
@@ -105,12 +117,14 @@ class Book:
         return min(self.ix.instance.contracts[c].owed, weeks), weeks
 
     def _options(self, c: int, hinted: StandingSlot | None) -> list[Option]:
+        """Every candidate slot with its yearly cost; a technician who is away on most of the
+        slot's weeks is no candidate unless no other is (see `mostly_away`)."""
         ix, w = self.ix, self.w
         contract = ix.instance.contracts[c]
         techs = list(ix.eligible[c][: self.candidates])
         if hinted is not None and hinted.technician not in techs:
             techs.append(hinted.technician)
-        out = []
+        present, away = [], []
         for t in techs:
             rt = ix.round_trip(c, t)
             for phase in range(period_weeks(contract)):
@@ -130,8 +144,9 @@ class Book:
                             + cov.tech_away * (w["discontinuity"] + rt + off)
                         )
                         cost = round(per_year * expected / weeks) + self._disruption(c, slot)
-                        out.append(Option(slot, cost))
-        return out
+                        keep = not mostly_away(cov) or slot == hinted
+                        (present if keep else away).append(Option(slot, cost))
+        return present or away
 
     def _disruption(self, c: int, slot: StandingSlot) -> int:
         """Hint visits of the contract this standing slot would move or reassign."""

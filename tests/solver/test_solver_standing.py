@@ -1,12 +1,13 @@
-"""How many technicians the standing model offers each contract (`solver.standing`)."""
+"""Which technicians the standing model offers each contract (`solver.standing`)."""
 
 from __future__ import annotations
 
-from solver_kit import contract, instance, technician
+from solver_kit import contract, instance, technician, weekdays
 
 from solver.index import InstanceIndex
 from solver.params import SolveParams
-from solver.standing import LARGE_BOOK, Book, candidate_technicians
+from solver.standing import LARGE_BOOK, Book, candidate_technicians, mostly_away
+from solver.template import Coverage, StandingSlot
 
 
 def test_small_books_keep_six_candidates_and_large_ones_get_four() -> None:
@@ -27,3 +28,50 @@ def test_a_contract_is_offered_only_its_nearest_technicians() -> None:
     inst = instance([contract(8, technicians=tuple(range(8)))], techs, travel=travel)
     book = Book(InstanceIndex(inst), [0], {}, SolveParams(time_limit=1))
     assert {o.slot.technician for o in book.options[0]} == set(range(6))
+
+
+def _near_and_away_book(
+    near_days: tuple[int, ...], hint: dict[int, StandingSlot] | None = None
+) -> Book:
+    """A weekly contract over 4 weeks; technician 0 lives nearest but works only `near_days`,
+    technician 1 is further and works every day."""
+    travel = [[0, 30, 5], [30, 0, 20], [5, 20, 0]]
+    techs = [technician(0, days=near_days), technician(1, days=weekdays(4))]
+    inst = instance(
+        [contract(2, owed=4, days=weekdays(4), technicians=(0, 1))], techs, travel=travel
+    )
+    return Book(InstanceIndex(inst), [0], hint or {}, SolveParams(time_limit=1))
+
+
+def test_a_technician_away_on_most_of_the_slots_weeks_is_no_candidate() -> None:
+    # The nearest technician is there 1 week in 4, as one dedicated to a full-managed school.
+    book = _near_and_away_book(weekdays(1))
+    assert {o.slot.technician for o in book.options[0]} == {1}
+
+
+def test_a_technician_there_half_the_weeks_stays_a_candidate() -> None:
+    book = _near_and_away_book(weekdays(2))
+    assert {o.slot.technician for o in book.options[0]} == {0, 1}
+
+
+def test_mostly_away_technicians_stay_when_no_other_is_there() -> None:
+    travel = [[0, 5], [5, 0]]
+    inst = instance(
+        [contract(1, owed=4, days=weekdays(4), technicians=(0,))],
+        [technician(0, days=weekdays(1))],
+        travel=travel,
+    )
+    book = Book(InstanceIndex(inst), [0], {}, SolveParams(time_limit=1))
+    assert {o.slot.technician for o in book.options[0]} == {0}
+
+
+def test_the_hinted_slot_stays_a_candidate_even_when_its_technician_is_mostly_away() -> None:
+    hinted = StandingSlot(weekday=0, window=0, technician=0, phase=0)
+    book = _near_and_away_book(weekdays(1), {0: hinted})
+    assert hinted in {o.slot for o in book.options[0]}
+    assert {o.slot.technician for o in book.options[0]} == {0, 1}
+
+
+def test_mostly_away_compares_away_weeks_with_usable_ones() -> None:
+    assert mostly_away(Coverage(usable=2, day_blocked=1, tech_away=19))
+    assert not mostly_away(Coverage(usable=10, day_blocked=0, tech_away=10))
