@@ -117,36 +117,52 @@ class Book:
         return min(self.ix.instance.contracts[c].owed, weeks), weeks
 
     def _options(self, c: int, hinted: StandingSlot | None) -> list[Option]:
-        """Every candidate slot with its yearly cost; a technician who is away on most of the
-        slot's weeks is no candidate unless no other is (see `mostly_away`)."""
+        """The slots of the contract's nearest `candidates` technicians who are there, with
+        their yearly cost. A slot whose technician is away on most of its weeks is no
+        candidate (see `mostly_away`), and a technician with no other slot does not count
+        towards `candidates`, unless no technician is there at all."""
+        ix = self.ix
+        present: list[Option] = []
+        away: list[Option] = []
+        counted = away_counted = 0
+        for t in ix.eligible[c]:
+            if counted == self.candidates and (hinted is None or t != hinted.technician):
+                continue
+            options = self._technician_options(c, t)
+            there = [o for o, mostly_there in options if mostly_there or o.slot == hinted]
+            if there:
+                counted += 1
+                present += there
+            elif away_counted < self.candidates:
+                away_counted += 1
+                away += [o for o, _ in options]
+        return present or away
+
+    def _technician_options(self, c: int, t: int) -> list[tuple[Option, bool]]:
+        """Technician `t`'s slots for contract `c`: (option, the technician is mostly there)."""
         ix, w = self.ix, self.w
         contract = ix.instance.contracts[c]
-        techs = list(ix.eligible[c][: self.candidates])
-        if hinted is not None and hinted.technician not in techs:
-            techs.append(hinted.technician)
-        present, away = [], []
-        for t in techs:
-            rt = ix.round_trip(c, t)
-            for phase in range(period_weeks(contract)):
-                expected, weeks = self._expected(c, phase)
-                if weeks == 0:
-                    continue
-                for wd in range(5):
-                    for win in contract.windows:
-                        slot = StandingSlot(wd, win, t, phase)
-                        cov = coverage(ix, c, slot)
-                        if cov.usable == 0:
-                            continue
-                        off = w["off_preference"] if preference_rank(ix, c, wd, win) else 0
-                        per_year = (
-                            cov.usable * (rt + off)
-                            + cov.day_blocked * (w["irregular"] + rt + off)
-                            + cov.tech_away * (w["discontinuity"] + rt + off)
-                        )
-                        cost = round(per_year * expected / weeks) + self._disruption(c, slot)
-                        keep = not mostly_away(cov) or slot == hinted
-                        (present if keep else away).append(Option(slot, cost))
-        return present or away
+        rt = ix.round_trip(c, t)
+        out = []
+        for phase in range(period_weeks(contract)):
+            expected, weeks = self._expected(c, phase)
+            if weeks == 0:
+                continue
+            for wd in range(5):
+                for win in contract.windows:
+                    slot = StandingSlot(wd, win, t, phase)
+                    cov = coverage(ix, c, slot)
+                    if cov.usable == 0:
+                        continue
+                    off = w["off_preference"] if preference_rank(ix, c, wd, win) else 0
+                    per_year = (
+                        cov.usable * (rt + off)
+                        + cov.day_blocked * (w["irregular"] + rt + off)
+                        + cov.tech_away * (w["discontinuity"] + rt + off)
+                    )
+                    cost = round(per_year * expected / weeks) + self._disruption(c, slot)
+                    out.append((Option(slot, cost), not mostly_away(cov)))
+        return out
 
     def _disruption(self, c: int, slot: StandingSlot) -> int:
         """Hint visits of the contract this standing slot would move or reassign."""

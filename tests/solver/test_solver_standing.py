@@ -75,3 +75,17 @@ def test_the_hinted_slot_stays_a_candidate_even_when_its_technician_is_mostly_aw
 def test_mostly_away_compares_away_weeks_with_usable_ones() -> None:
     assert mostly_away(Coverage(usable=2, day_blocked=1, tech_away=19))
     assert not mostly_away(Coverage(usable=10, day_blocked=0, tech_away=10))
+
+
+def test_a_mostly_away_technician_does_not_take_a_candidates_place() -> None:
+    # Technicians at 0..7, the school at 8; the nearest (0) works one week of the four.
+    n = 9
+    travel = [[0 if a == b else 10 + min(a, b) for b in range(n)] for a in range(n)]
+    techs = [technician(0, days=weekdays(1))] + [
+        technician(t, days=weekdays(4)) for t in range(1, 8)
+    ]
+    inst = instance(
+        [contract(8, owed=4, days=weekdays(4), technicians=tuple(range(8)))], techs, travel=travel
+    )
+    book = Book(InstanceIndex(inst), [0], {}, SolveParams(time_limit=1))
+    assert {o.slot.technician for o in book.options[0]} == set(range(1, 7))
