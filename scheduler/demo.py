@@ -47,7 +47,7 @@ from scheduler.domain import (
     Window,
 )
 from scheduler.eligibility import qualified
-from scheduler.travel import EARTH_RADIUS_KM, great_circle_km, round_half_up
+from scheduler.travel import EARTH_RADIUS_KM, great_circle_km, round_up
 
 DATA_CSV = Path(__file__).resolve().parents[1] / "data" / "uk-schools-kent-birmingham.csv"
 DEFAULT_HISTORY_UNTIL = date(2026, 11, 20)
@@ -434,7 +434,7 @@ def _minutes(
 ) -> npt.NDArray[np.int64]:
     """The planner's own rounded coordinate estimate, so "within commute" means the same here."""
     km = great_circle_km(*(np.asarray(a, dtype=np.float64) for a in (lat1, lon1, lat2, lon2)))
-    return round_half_up(km * (settings.detour_factor / settings.speed_kmh * 60))
+    return round_up(km * (settings.detour_factor / settings.speed_kmh * 60))
 
 
 class _Crew:

@@ -1,14 +1,18 @@
 """Travel minutes between homes and schools: one definition for the planner and the validator.
 
 A missing travel.csv pair is estimated as
-`great_circle_km * detour_factor / speed_kmh * 60` and rounded to whole
-minutes, half up (12.5 -> 13). The great-circle distance is the haversine
+`great_circle_km * detour_factor / speed_kmh * 60` and rounded *up* to whole
+minutes (12.1 -> 13): the hard rules compare the exact estimate with the
+commute limit and the gap between windows, so a rounded-down 45.3 would let
+the planner send a technician 45.3 minutes against a 45-minute limit. The
+great-circle distance is the haversine
 formula on a sphere of radius 6371.0088 km (the IUGG mean Earth radius).
 The solver sees only these integers, so the validator must round exactly as
 the instance builder did: both go through `TravelMatrix`, and both the
 scalar and the matrix path run the same numpy kernel. The value is snapped
 to 1e-6 minutes before rounding, so that last-bit differences between
-numpy's vector and scalar code paths cannot flip a half-minute.
+numpy's vector and scalar code paths cannot push a whole minute (45.000000001)
+up to the next.
 """
 
 from __future__ import annotations
@@ -51,13 +55,12 @@ def great_circle_km(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> F
     return chord
 
 
-def round_half_up(minutes: Floats) -> npt.NDArray[np.int64]:
-    """Half up rather than numpy's half-to-even, as a dispatcher would round 12.5 minutes."""
+def round_up(minutes: Floats) -> npt.NDArray[np.int64]:
+    """Whole minutes, never fewer than the estimate: a limit met in whole minutes is met."""
     snapped = np.multiply(minutes, 1e6)
     np.rint(snapped, out=snapped)
     snapped *= 1e-6
-    snapped += 0.5
-    np.floor(snapped, out=snapped)
+    np.ceil(snapped, out=snapped)
     return snapped.astype(np.int64)
 
 
@@ -97,7 +100,7 @@ class TravelMatrix:
         self._estimated: dict[tuple[str, str], int] = {}
 
     def minutes(self, from_id: str, to_id: str) -> int:
-        """travel.csv for this ordered pair, else the rounded coordinate estimate."""
+        """travel.csv for this ordered pair, else the coordinate estimate rounded up."""
         pair = (from_id, to_id)
         found = self._given.get(pair)
         if found is None:
@@ -132,10 +135,45 @@ class TravelMatrix:
     ) -> npt.NDArray[np.int64]:
         minutes = great_circle_km(lat1, lon1, lat2, lon2)
         minutes *= self._km_to_minutes
-        return round_half_up(minutes)
+        return round_up(minutes)
 
     def _position(self, place_id: str) -> int:
         try:
             return self._index[place_id]
         except KeyError:
             raise KeyError(f"{place_id!r} is neither a school nor a technician id") from None
+
+
+class HomeLegs(TravelMatrix):
+    """`TravelMatrix` with every home <-> school pair computed up front, in vectorised blocks.
+
+    Eligibility (rule 3's commute) asks for all of them at once, and pair by pair each is
+    a small numpy call: about 1.5 s for a 300-school book, against milliseconds here. The
+    values are the matrix path's, which the travel module guarantees equal to the pairs'.
+    """
+
+    SCHOOLS_PER_BLOCK = 500
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__(scenario)
+        homes = [t.technician_id for t in scenario.technicians]
+        schools = [s.school_id for s in scenario.schools]
+        self._home = {tid: n for n, tid in enumerate(homes)}
+        self._school = {sid: n for n, sid in enumerate(schools)}
+        outbound, inbound = [], []
+        for start in range(0, len(schools), self.SCHOOLS_PER_BLOCK):
+            block = schools[start : start + self.SCHOOLS_PER_BLOCK]
+            square = self.matrix([*homes, *block])
+            outbound.append(square[: len(homes), len(homes) :])
+            inbound.append(square[len(homes) :, : len(homes)])
+        self._outbound = np.hstack(outbound) if outbound else np.zeros((len(homes), 0), int)
+        self._inbound = np.vstack(inbound) if inbound else np.zeros((0, len(homes)), int)
+
+    def minutes(self, from_id: str, to_id: str) -> int:
+        home, school = self._home.get(from_id), self._school.get(to_id)
+        if home is not None and school is not None:
+            return int(self._outbound[home, school])
+        school, home = self._school.get(from_id), self._home.get(to_id)
+        if home is not None and school is not None:
+            return int(self._inbound[school, home])
+        return super().minutes(from_id, to_id)

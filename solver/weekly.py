@@ -90,6 +90,12 @@ def plan_weeks(
             ]
             if not slots:
                 continue
+            if clock.left() <= reserve:
+                # Out of time: the dispatcher's placement of the week stands, in milliseconds
+                # rather than a model's build and first search (--time-limit bounds the command).
+                _dispatch(occ, slots, todo)
+                tally.statuses["OUT_OF_TIME"] += 1
+                continue
             name = f"week {i}/{len(weeks)}" + (f" region {r + 1}" if r else "")
             part = sum(todo.values()) / max(1, sum(free.values()))
             wall = clock.slice(part / (len(weeks) - i + 1), reserve)

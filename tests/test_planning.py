@@ -150,3 +150,14 @@ def test_import_and_plan_are_in_the_audit_trail(tmp_path: Path) -> None:
     assert actions.count("import") == 1 and actions.count("plan") == 1
     planned = next(e for e in events if e.action == "plan")
     assert planned.day == date(2026, 11, 30) and planned.after["visits"] > 0
+
+
+def test_a_contract_whose_period_is_over_is_unplaced_with_its_reason_not_deferred() -> None:
+    # C0019 runs 2026-04-14..2027-03-01: a plan from 2027-03-15 can deliver none of what it owes.
+    scenario, _ = read_scenario(EXAMPLE)
+    later = plan(scenario, date(2027, 3, 15), date(2027, 3, 19), PARAMS)
+    unplaced = {u.contract_id: u for u in later.unplaced}
+    assert "C0019" not in later.deferred
+    assert unplaced["C0019"].visits > 0
+    assert unplaced["C0019"].reason.startswith("the contract's period ended on 2027-03-01")
+    assert later.validation.metrics.shortfall >= unplaced["C0019"].visits

@@ -1,4 +1,4 @@
-"""Travel minutes: coordinates, travel.csv overrides, and the half-up rounding all sides share."""
+"""Travel minutes: coordinates, travel.csv overrides, and the rounding up all sides share."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scheduler.domain import Grade, Nation, Scenario, School, Settings, Technician, TravelTime
-from scheduler.travel import EARTH_RADIUS_KM, TravelMatrix, great_circle_km, round_half_up
+from scheduler.travel import EARTH_RADIUS_KM, TravelMatrix, great_circle_km, round_up
 
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180
 
@@ -33,9 +33,9 @@ def test_one_degree_of_latitude_is_the_mean_earth_radius_arc() -> None:
 
 def test_coordinates_give_the_same_minutes_both_ways() -> None:
     travel = TravelMatrix(book())
-    expected = math.floor(KM_PER_DEGREE * 1.3 / 40 * 60 + 0.5)  # 216.8 -> 217
+    expected = math.ceil(KM_PER_DEGREE * 1.3 / 40 * 60)  # 216.8 -> 217
     assert travel.minutes("S1", "S2") == travel.minutes("S2", "S1") == expected == 217
-    assert travel.minutes("T1", "S1") == travel.minutes("S1", "T1") == 108  # 108.4
+    assert travel.minutes("T1", "S1") == travel.minutes("S1", "T1") == 109  # 108.4
     assert travel.minutes("S1", "S1") == 0
 
 
@@ -47,18 +47,19 @@ def test_travel_csv_overrides_only_its_own_direction() -> None:
     assert matrix.tolist() == [[0, 150], [217, 0]]
 
 
-def test_round_half_up_not_to_even() -> None:
-    # 12.5 - 1e-12 is float noise around a half minute: snapped, then rounded up.
-    minutes = np.array([0.5, 1.5, 2.5, 2.49, 12.5 - 1e-12])
-    assert round_half_up(minutes).tolist() == [1, 2, 3, 2, 13]
+def test_minutes_round_up_so_a_whole_minute_limit_means_the_exact_estimate() -> None:
+    # 45 + 1e-12 is float noise around a whole minute: snapped, it stays 45.
+    minutes = np.array([0.0, 0.01, 44.3, 45.0, 45 + 1e-12, 45 - 1e-12, 45.3])
+    assert round_up(minutes).tolist() == [0, 1, 45, 45, 45, 45, 46]
 
 
-def test_an_estimate_of_exactly_half_a_minute_rounds_up() -> None:
-    # A detour factor chosen so that S1 -> S2 is 12.5 minutes: up to 13, never 12.
-    factor = 12.5 * 40 / 60 / KM_PER_DEGREE
+def test_an_estimate_of_45_point_3_minutes_is_46_never_45() -> None:
+    # A detour factor chosen so that S1 -> S2 is 45.3 minutes: within a 45-minute limit
+    # rounded to the nearest minute, over it in fact.
+    factor = 45.3 * 40 / 60 / KM_PER_DEGREE
     travel = TravelMatrix(book(settings=Settings(detour_factor=factor)))
-    assert travel.minutes("S1", "S2") == 13
-    assert travel.matrix(["S1", "S2"])[0, 1] == 13
+    assert travel.minutes("S1", "S2") == 46
+    assert travel.matrix(["S1", "S2"])[0, 1] == 46
 
 
 def test_matrix_agrees_with_minutes_for_every_pair_and_repeated_ids() -> None:

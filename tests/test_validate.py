@@ -306,9 +306,9 @@ def test_rule_4_travel_must_fit_the_gap() -> None:
     ids=["technician's own limit", "company default"],
 )
 def test_rule_4_commute_too_long(scenario: Scenario) -> None:
-    # T2's home is 14 min from S3 both ways: one violation naming both legs.
+    # T2's home is 14.x min from S3 both ways (15 rounded up): one violation naming both legs.
     assert broken([V3], scenario) == [(4, "V3")]
-    assert "home -> S3 14 min and S3 -> home 14 min over the 10-min commute limit" in messages(
+    assert "home -> S3 15 min and S3 -> home 15 min over the 10-min commute limit" in messages(
         [V3], scenario
     )
 

@@ -14,7 +14,7 @@ from datetime import date
 
 from scheduler.calendar import Calendar
 from scheduler.domain import Contract, PlannedVisit, Scenario, School, Technician
-from scheduler.eligibility import commute, eligible, qualified, within_commute
+from scheduler.eligibility import commute, commute_limit, eligible, qualified, within_commute
 from scheduler.travel import TravelMatrix
 
 
@@ -23,9 +23,15 @@ def _needs(school: School) -> str:
     return ", ".join(needs)
 
 
-def _nearest(techs: Sequence[Technician], school: School, travel: TravelMatrix) -> str:
+def _nearest(
+    techs: Sequence[Technician], school: School, scenario: Scenario, travel: TravelMatrix
+) -> str:
+    """The nearest technician, with their own commute limit where it is not the company's
+    (else "nearest: T02, 31 min" reads as within a 45-minute limit)."""
     tech = min(techs, key=lambda t: (commute(t, school, travel), t.technician_id))
-    return f"nearest: {tech.technician_id}, {commute(tech, school, travel)} min"
+    own = commute_limit(tech, scenario)
+    limit = "" if own == scenario.settings.max_commute_minutes else f", over their own {own}"
+    return f"nearest: {tech.technician_id}, {commute(tech, school, travel)} min{limit}"
 
 
 def no_eligible_technician(scenario: Scenario, school: School, travel: TravelMatrix) -> str | None:
@@ -40,13 +46,13 @@ def no_eligible_technician(scenario: Scenario, school: School, travel: TravelMat
     if not in_range:
         return (
             f"no technician lives within {limit} minutes' commute of {school.school_id} "
-            f"({_nearest(scenario.technicians, school, travel)})"
+            f"({_nearest(scenario.technicians, school, scenario, travel)})"
         )
     if not able:
         return f"no technician has {_needs(school)}, which {school.school_id} requires"
     return (
         f"no technician with {_needs(school)} within {limit} minutes' commute of "
-        f"{school.school_id} ({_nearest(able, school, travel)})"
+        f"{school.school_id} ({_nearest(able, school, scenario, travel)})"
     )
 
 
@@ -70,6 +76,11 @@ def explain_unplaced(
     dedicated: Sequence[PlannedVisit] = (),
 ) -> str:
     """One sentence naming what blocks `missing` of the `owed` visits in the horizon."""
+    if contract.end_date < date_from:
+        return (
+            f"the contract's period ended on {contract.end_date}, before {date_from}: "
+            f"{missing} owed visits can no longer be delivered"
+        )
     school = scenario.school(contract.school_id)
     reason = no_eligible_technician(scenario, school, travel)
     if reason:

@@ -38,7 +38,7 @@ from scheduler.services.diagnose import explain_unplaced
 from scheduler.services.validate import ValidationReport, validate_roster
 from scheduler.store.db import session_scope
 from scheduler.store.repository import PlanRunInfo, load_plan, load_scenario, save_plan
-from scheduler.travel import TravelMatrix
+from scheduler.travel import HomeLegs, TravelMatrix
 from solver import instance as si
 from solver.objective import weights as objective_weights
 from solver.solve import Progress, SolveParams, SolveResult, solve
@@ -292,17 +292,18 @@ def build_problem(
             if d not in blocked
         ]
         covered_to = last_planned.get(contract.contract_id, date_to)
-        rest = [
-            d
-            for d in calendar.visitable_days(contract.contract_id, date_from, None)
-            if d <= date_to or d > covered_to
-        ]
+        left = calendar.visitable_days(contract.contract_id, date_from, None)
+        rest = [d for d in left if d <= date_to or d > covered_to]
         in_horizon = sorted(term + holiday)
         # Never fewer than the current plan already holds here: re-planning must not drop visits.
         here = min(
             max(remaining, 0),
             max(owed_in_horizon(max(remaining, 0), in_horizon, rest), hinted[contract.contract_id]),
         )
+        if not left:
+            # No visitable day left in the period (it ended, or only holidays remain): what it
+            # still owes can never be delivered, so it is unplaced here with its reason.
+            here = max(remaining, 0)
         owed[contract.contract_id] = here
         deferred[contract.contract_id] = max(remaining, 0) - here
         techs = tuple(
@@ -494,7 +495,7 @@ def plan(
     """Plan every visit of [date_from, date_to]; every roster is validated before it is returned."""
     scenario = without_mirrored_history(scenario, existing)
     calendar = Calendar(scenario)
-    travel = TravelMatrix(scenario)
+    travel = HomeLegs(scenario)
     problem = build_problem(
         scenario, date_from, date_to, calendar=calendar, travel=travel, existing=existing
     )

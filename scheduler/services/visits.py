@@ -21,7 +21,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-import numpy as np
 from sqlalchemy.engine import Engine
 
 from scheduler.calendar import Calendar
@@ -54,7 +53,7 @@ from scheduler.store.changes import (
 )
 from scheduler.store.db import session_scope
 from scheduler.store.repository import load_plan, load_scenario
-from scheduler.travel import TravelMatrix
+from scheduler.travel import HomeLegs, TravelMatrix
 
 SLICE_TERMS_LEFT_OUT = frozenset({"workload"})
 """Terms a diff does not report: `workload` compares every technician of the book, which the
@@ -213,41 +212,6 @@ def _describe(change: VisitChange) -> str:
 
 
 # --- the stored book and plan, as a change sees them ---------------------------------------
-
-
-class HomeLegs(TravelMatrix):
-    """`TravelMatrix` with every home <-> school pair computed up front, in vectorised blocks.
-
-    Eligibility (rule 3's commute) asks for all of them at once, and pair by pair each is
-    a small numpy call: about 1.5 s for a 300-school book, against milliseconds here. The
-    values are the matrix path's, which the travel module guarantees equal to the pairs'.
-    """
-
-    SCHOOLS_PER_BLOCK = 500
-
-    def __init__(self, scenario: Scenario) -> None:
-        super().__init__(scenario)
-        homes = [t.technician_id for t in scenario.technicians]
-        schools = [s.school_id for s in scenario.schools]
-        self._home = {tid: n for n, tid in enumerate(homes)}
-        self._school = {sid: n for n, sid in enumerate(schools)}
-        outbound, inbound = [], []
-        for start in range(0, len(schools), self.SCHOOLS_PER_BLOCK):
-            block = schools[start : start + self.SCHOOLS_PER_BLOCK]
-            square = self.matrix([*homes, *block])
-            outbound.append(square[: len(homes), len(homes) :])
-            inbound.append(square[len(homes) :, : len(homes)])
-        self._outbound = np.hstack(outbound) if outbound else np.zeros((len(homes), 0), int)
-        self._inbound = np.vstack(inbound) if inbound else np.zeros((0, len(homes)), int)
-
-    def minutes(self, from_id: str, to_id: str) -> int:
-        home, school = self._home.get(from_id), self._school.get(to_id)
-        if home is not None and school is not None:
-            return int(self._outbound[home, school])
-        school, home = self._school.get(from_id), self._home.get(to_id)
-        if home is not None and school is not None:
-            return int(self._inbound[school, home])
-        return super().minutes(from_id, to_id)
 
 
 @dataclass(slots=True)

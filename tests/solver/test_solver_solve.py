@@ -107,3 +107,13 @@ def test_greedy_strategy_is_the_baseline_alone() -> None:
         sorted(greedy(inst), key=lambda a: (a.day, a.technician, a.window))
     )
     assert result.phases == () and result.status == "FEASIBLE"
+
+
+def test_a_time_limit_too_short_to_optimise_returns_the_greedy_plan_at_once() -> None:
+    # synthetic_instance(120, 12, weeks=40): ~4,800 contract-weeks, a floor near a second.
+    inst = synthetic_instance(120, 12, seed=8, weeks=40)
+    result = solve(inst, SolveParams(time_limit=0.05, strategy="decomposed"))
+    assert result.strategy == "greedy" and result.phases == ()
+    assert "the time limit left no time to optimise the greedy plan" in result.messages
+    assert check(inst, result.assignments) == []
+    assert result.seconds < 1.0
