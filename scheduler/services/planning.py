@@ -558,7 +558,7 @@ def plan_report(outcome: PlanOutcome) -> dict[str, object]:
     return {
         "status": result.status,
         "visits_planned": len(outcome.roster),
-        "travel_minutes": outcome.validation.terms.get("travel", 0),
+        "travel_minutes": outcome.validation.metrics.travel_minutes,
         "objective": outcome.validation.objective,
         "best_bound": result.best_bound,
         "gap": result.gap,

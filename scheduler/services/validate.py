@@ -76,8 +76,11 @@ class Metrics:
     A share with nothing to measure (e.g. no school states a preference) is 1.0.
     """
 
+    travel_minutes: int
+    """All technician-days' travel (home, schools in time order, home), dedicated days included:
+    report.json's `travel_minutes`. The `travel` term leaves dedicated days out (fixed)."""
     travel_per_visit: float
-    """All technician-days' travel, dedicated days included, over all rows."""
+    """`travel_minutes` over all rows."""
     regularity: float
     continuity: float
     preference: float
@@ -170,8 +173,10 @@ def validate_roster(
         "moved": _term_moved(roster, hint or ()),
         "reassigned": _term_reassigned(roster, hint or ()),
     }
+    travel_minutes = sum(day.travel for day in days)
     metrics = Metrics(
-        travel_per_visit=sum(day.travel for day in days) / len(roster) if roster else 0.0,
+        travel_minutes=travel_minutes,
+        travel_per_visit=travel_minutes / len(roster) if roster else 0.0,
         regularity=_share(sum(p.regular_weeks for p in patterns), sum(p.weeks for p in patterns)),
         continuity=_share(
             sum(p.main_technician_visits for p in patterns), sum(p.visits for p in patterns)
