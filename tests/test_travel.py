@@ -74,3 +74,12 @@ def test_matrix_agrees_with_minutes_for_every_pair_and_repeated_ids() -> None:
 def test_unknown_place_is_named() -> None:
     with pytest.raises(KeyError, match="S9"):
         TravelMatrix(book()).minutes("S1", "S9")
+
+
+def test_the_exact_matrix_is_the_matrix_before_rounding_up() -> None:
+    travel = TravelMatrix(book(travel=[TravelTime("T1", "S2", 5)]))
+    ids = ["S1", "S2", "T1"]
+    exact = travel.exact_matrix(ids)
+    assert exact[0, 1] == pytest.approx(KM_PER_DEGREE * 1.3 / 40 * 60, rel=1e-12)  # 216.8
+    assert exact[2, 1] == 5  # travel.csv as given
+    assert round_up(exact).tolist() == travel.matrix(ids).tolist()

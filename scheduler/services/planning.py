@@ -301,7 +301,7 @@ def build_problem(
             max(owed_in_horizon(max(remaining, 0), in_horizon, rest), hinted[contract.contract_id]),
         )
         if not left:
-            # No visitable day left in the period (it ended, or only holidays remain): what it
+            # No visitable day left in the period (it ended, or only closed days remain): what it
             # still owes can never be delivered, so it is unplaced here with its reason.
             here = max(remaining, 0)
         owed[contract.contract_id] = here
@@ -558,7 +558,7 @@ def plan_report(outcome: PlanOutcome) -> dict[str, object]:
     return {
         "status": result.status,
         "visits_planned": len(outcome.roster),
-        "travel_minutes": outcome.validation.metrics.travel_minutes,
+        "travel_minutes": round(outcome.validation.metrics.travel_minutes, 1),
         "objective": outcome.validation.objective,
         "best_bound": result.best_bound,
         "gap": result.gap,

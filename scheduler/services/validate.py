@@ -76,9 +76,10 @@ class Metrics:
     A share with nothing to measure (e.g. no school states a preference) is 1.0.
     """
 
-    travel_minutes: int
-    """All technician-days' travel (home, schools in time order, home), dedicated days included:
-    report.json's `travel_minutes`. The `travel` term leaves dedicated days out (fixed)."""
+    travel_minutes: float
+    """All technician-days' travel (home, schools in time order, home), dedicated days included,
+    unrounded as the spec measures it: report.json's `travel_minutes`. The `travel` term counts
+    whole minutes rounded up and leaves dedicated days out (no plan changes them)."""
     travel_per_visit: float
     """`travel_minutes` over all rows."""
     regularity: float
@@ -173,7 +174,7 @@ def validate_roster(
         "moved": _term_moved(roster, hint or ()),
         "reassigned": _term_reassigned(roster, hint or ()),
     }
-    travel_minutes = sum(day.travel for day in days)
+    travel_minutes = sum(day.exact_travel for day in days)
     metrics = Metrics(
         travel_minutes=travel_minutes,
         travel_per_visit=travel_minutes / len(roster) if roster else 0.0,
@@ -261,11 +262,16 @@ class _Book:
         _check_references(self, roster)
         places = sorted({v.school_id for v in roster} | {v.technician_id for v in roster})
         self._place = {place_id: n for n, place_id in enumerate(places)}
-        matrix = (travel if travel is not None else TravelMatrix(scenario)).matrix(places)
-        self._minutes: list[list[int]] = matrix.tolist()
+        travel = travel if travel is not None else TravelMatrix(scenario)
+        self._minutes: list[list[int]] = travel.matrix(places).tolist()
+        self._exact: list[list[float]] = travel.exact_matrix(places).tolist()
 
     def minutes(self, from_id: str, to_id: str) -> int:
         return self._minutes[self._place[from_id]][self._place[to_id]]
+
+    def exact(self, from_id: str, to_id: str) -> float:
+        """Unrounded minutes: what the spec's travel per visit adds up."""
+        return self._exact[self._place[from_id]][self._place[to_id]]
 
     def max_commute(self, technician: Technician) -> int:
         if technician.max_commute_minutes is None:
@@ -340,6 +346,8 @@ class _Day:
     """visits[i] -> visits[i + 1]."""
     inbound: int
     """Last school -> home."""
+    exact_travel: float
+    """The same legs unrounded (the spec's quality metric; rules and terms use whole minutes)."""
 
     @property
     def travel(self) -> int:
@@ -375,6 +383,9 @@ def _technician_days(book: _Book, roster: Sequence[PlannedVisit]) -> list[_Day]:
                 outbound=book.minutes(technician_id, schools[0]),
                 between=tuple(book.minutes(a, b) for a, b in pairwise(schools)),
                 inbound=book.minutes(schools[-1], technician_id),
+                exact_travel=book.exact(technician_id, schools[0])
+                + sum(book.exact(a, b) for a, b in pairwise(schools))
+                + book.exact(schools[-1], technician_id),
             )
         )
     return days
