@@ -41,6 +41,29 @@ HISTORY_STATUSES = ["delivered"] * 6 + [
     "cancelled_by_provider",
 ]
 CLOSURE_REASONS = ["INSET day", "snow", ""]
+TECHNICIAN_COLUMNS = [
+    "technician_id",
+    "name",
+    "lat",
+    "lon",
+    "grade",
+    "skills",
+    "work_days",
+    "max_visits_per_day",
+    "max_commute_minutes",
+]
+CONTRACT_COLUMNS = [
+    "contract_id",
+    "school_id",
+    "package",
+    "visits",
+    "cadence",
+    "window_family",
+    "start_date",
+    "period_weeks",
+    "dedicated_technician_id",
+    "sla_policy",
+]
 CADENCE_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 28}
 # Every window below lies within 08:00-16:30 and every onsite choice covers
 # that span, so no window ever sticks out of the onsite hours.
@@ -422,42 +445,19 @@ def generate(folder: Path, seed: int, schools: int) -> tuple[date, date]:
         rng,
         ["school_id", "name", "lat", "lon", "nation", "term_calendar"],
     )
-    tech_columns = [
-        "technician_id",
-        "name",
-        "lat",
-        "lon",
-        "grade",
-        "skills",
-        "work_days",
-        "max_visits_per_day",
-        "max_commute_minutes",
-    ]
     _write_csv(
         folder / "technicians.csv",
-        tech_columns,
+        TECHNICIAN_COLUMNS,
         tech_rows,
         rng,
         ["technician_id", "name", "lat", "lon", "grade"],
     )
-    contract_columns = [
-        "contract_id",
-        "school_id",
-        "package",
-        "visits",
-        "cadence",
-        "window_family",
-        "start_date",
-        "period_weeks",
-        "dedicated_technician_id",
-        "sla_policy",
-    ]
     _write_csv(
         folder / "contracts.csv",
-        contract_columns,
+        CONTRACT_COLUMNS,
         contract_rows,
         rng,
-        contract_columns[:8],
+        CONTRACT_COLUMNS[:8],
     )
     used = {s["term_calendar"] for s in school_rows}
     span_columns = ["first_day", "last_day"]

@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scenario_gen import DEFAULT_WINDOWS, UNKNOWN_COLUMNS, generate
+from scenario_gen import (
+    CONTRACT_COLUMNS,
+    DEFAULT_WINDOWS,
+    TECHNICIAN_COLUMNS,
+    UNKNOWN_COLUMNS,
+    generate,
+)
 from spec_check import REPORT_KEYS, WEEKDAYS, Scenario, check
 
 from scheduler.cli import main
@@ -44,29 +50,8 @@ CANONICAL_COLUMNS = {
         "preferred_weekday",
         "preferred_window",
     ],
-    "technicians.csv": [
-        "technician_id",
-        "name",
-        "lat",
-        "lon",
-        "grade",
-        "skills",
-        "work_days",
-        "max_visits_per_day",
-        "max_commute_minutes",
-    ],
-    "contracts.csv": [
-        "contract_id",
-        "school_id",
-        "package",
-        "visits",
-        "cadence",
-        "window_family",
-        "start_date",
-        "period_weeks",
-        "dedicated_technician_id",
-        "sla_policy",
-    ],
+    "technicians.csv": TECHNICIAN_COLUMNS,
+    "contracts.csv": CONTRACT_COLUMNS,
 }
 EDGE_CASES = {
     "no settings.toml",
