@@ -135,6 +135,7 @@ def test_board_model_marks_kinds_and_locks(planned_db: Path) -> None:
     route = day_route(scenario, roster, first.technician_id, first.date)
     assert route["stop"].iloc[0] == route["stop"].iloc[-1] == "home"
     assert len(route) >= 3
+    assert f"· {first.window} {first.start:%H:%M}–{first.end:%H:%M}" in " ".join(route["name"])
 
 
 def _fields(visit: PlannedVisit) -> dict[str, object]:

@@ -213,7 +213,10 @@ def visit_label(
 def day_route(
     scenario: Scenario, plan: Sequence[PlannedVisit], technician_id: str, day: date
 ) -> pd.DataFrame:
-    """The technician's day as stops in window order, home first and last (straight legs)."""
+    """The technician's day as stops in window order, home first and last (straight legs).
+
+    A stop names its window with its times: "Dover Secondary School 13 PM" read as 1 pm.
+    """
     tech = scenario.technician(technician_id)
     schools = {s.school_id: s for s in scenario.schools}
     visits = sorted(
@@ -223,10 +226,11 @@ def day_route(
     rows = [{"stop": "home", "name": f"{tech.name} (home)", "lat": tech.lat, "lon": tech.lon}]
     for n, visit in enumerate(visits, start=1):
         school = schools[visit.school_id]
+        hours = f"{visit.start:%H:%M}–{visit.end:%H:%M}"
         rows.append(
             {
                 "stop": str(n),
-                "name": f"{n}. {school.name} {visit.window}",
+                "name": f"{n}. {school.name} · {visit.window} {hours}",
                 "lat": school.lat,
                 "lon": school.lon,
             }
