@@ -52,6 +52,7 @@ plan's quality and improve with every second; a week model mostly proves its opt
 early. The rest of the time goes to the greedy and to building models; `FINISH_SHARE`
 of the wall clock is kept for labelling and pricing the plan at the end."""
 FIXED_SECONDS_PER_CONTRACT_WEEK = 0.0002
+"""Set-up before the decomposition's first search, per contract-week (`_decomposition_floor`)."""
 SECURE_SHARE = 0.3
 """When the dispatcher's plan leaves visits unplaced (technicians, not days, are short), this
 share of `time_limit` first re-plans the dispatcher's own plan week by week (its standing
