@@ -117,10 +117,14 @@ class TravelMatrix:
 
         Duplicated ids are allowed: each copy gets the same row and column.
         """
+        return round_up(self.exact_matrix(ids))
+
+    def exact_matrix(self, ids: Sequence[str]) -> Floats:
+        """`matrix` before rounding (travel.csv as given): the spec's travel per visit."""
         positions = np.array([self._position(place_id) for place_id in ids], dtype=np.int64)
         unique, inverse = np.unique(positions, return_inverse=True)
         lat, lon = self._lat[unique], self._lon[unique]
-        result = self._estimate(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+        result = self._exact(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
         local = np.full(len(self._lat), -1, dtype=np.int64)
         local[unique] = np.arange(len(unique))
         rows, cols = local[self._given_from], local[self._given_to]
@@ -129,17 +133,6 @@ class TravelMatrix:
         if len(unique) == len(positions) and np.array_equal(unique, positions):
             return result
         return result[np.ix_(inverse, inverse)]
-
-    def exact_matrix(self, ids: Sequence[str]) -> Floats:
-        """`matrix` before rounding: the spec's travel per visit is measured on these."""
-        positions = [self._position(place_id) for place_id in ids]
-        lat, lon = self._lat[positions], self._lon[positions]
-        result = self._exact(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-        where = {place_id: n for n, place_id in enumerate(ids)}
-        for (a, b), minutes in self._given.items():
-            if a in where and b in where:
-                result[where[a], where[b]] = minutes
-        return result
 
     def _exact(self, lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
         minutes = great_circle_km(lat1, lon1, lat2, lon2)
