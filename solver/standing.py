@@ -49,6 +49,9 @@ from solver.template import (
     residues,
 )
 
+NO_SLOT_MINUTES = 60
+"""Travel a visit without a standing slot is priced at: a round trip by whoever is free."""
+
 REGION_CONTRACTS = 400
 """Books beyond this many contracts get their standing slots region by region."""
 
@@ -142,7 +145,7 @@ class Book:
         """Technician `t`'s slots for contract `c`: (option, the technician is mostly there)."""
         ix, w = self.ix, self.w
         contract = ix.instance.contracts[c]
-        rt = ix.round_trip(c, t)
+        rt = w["travel"] * ix.round_trip(c, t)
         out = []
         for phase in range(period_weeks(contract)):
             expected, weeks = self._expected(c, phase)
@@ -177,10 +180,12 @@ class Book:
         return cost
 
     def _no_slot_cost(self, c: int) -> int:
-        """Without a standing slot every visit is irregular and discontinuous in the worst case."""
+        """Without a standing slot every visit is irregular and discontinuous in the worst case,
+        and driven NO_SLOT_MINUTES by whoever is free."""
         expected = min(self.ix.instance.contracts[c].owed, len(self.ix.contract_weeks[c]))
         w = self.w
-        return expected * (w["irregular"] + w["discontinuity"] + w["off_preference"] + 60)
+        per_visit = w["irregular"] + w["discontinuity"] + w["off_preference"]
+        return expected * (per_visit + w["travel"] * NO_SLOT_MINUTES)
 
     def _pairs(self, k: int) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
         """(a, b) -> [(technician, phase of a, phase of b, minutes saved per year)]."""

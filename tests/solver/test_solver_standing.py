@@ -5,6 +5,7 @@ from __future__ import annotations
 from solver_kit import contract, instance, technician, weekdays
 
 from solver.index import InstanceIndex
+from solver.objective import DEFAULT_WEIGHTS
 from solver.params import SolveParams
 from solver.standing import LARGE_BOOK, Book, candidate_technicians, mostly_away
 from solver.template import Coverage, StandingSlot
@@ -89,3 +90,31 @@ def test_a_mostly_away_technician_does_not_take_a_candidates_place() -> None:
     )
     book = Book(InstanceIndex(inst), [0], {}, SolveParams(time_limit=1))
     assert {o.slot.technician for o in book.options[0]} == set(range(1, 7))
+
+
+def _two_school_book(weights: dict[str, float]) -> Book:
+    """Two weekly schools near each other and one technician, 4 weeks, every weight as given."""
+    travel = [[0, 20, 22], [20, 0, 5], [22, 5, 0]]
+    contracts = [contract(s, owed=4, days=weekdays(4), technicians=(0,)) for s in (1, 2)]
+    inst = instance(contracts, [technician(0, days=weekdays(4))], travel=travel, weights=weights)
+    return Book(InstanceIndex(inst), [0, 1], {}, SolveParams(time_limit=1))
+
+
+def test_every_standing_price_scales_with_the_weights() -> None:
+    # settings.toml may weigh travel up: the slots' round trips, the pairs' savings and the price
+    # of no slot must all follow, or the model trades them at the default rate.
+    base = _two_school_book({})
+    tripled = _two_school_book({name: 3 * value for name, value in DEFAULT_WEIGHTS.items()})
+    for c in (0, 1):
+        assert [3 * o.cost for o in base.options[c]] == [o.cost for o in tripled.options[c]]
+        assert 3 * base.none_cost[c] == tripled.none_cost[c]
+    assert {k: [(*v[:3], 3 * v[3]) for v in terms] for k, terms in base.pairs.items()} == (
+        tripled.pairs
+    )
+    assert base.pairs  # the two schools do share a day's savings
+
+
+def test_a_heavier_travel_weight_prices_only_the_round_trips_up() -> None:
+    base, heavier = _two_school_book({}), _two_school_book({"travel": 2})
+    # School 1's round trip is 40 minutes, each of its 4 weeks on the slot.
+    assert [o.cost + 4 * 40 for o in base.options[0]] == [o.cost for o in heavier.options[0]]
