@@ -23,7 +23,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -376,7 +376,7 @@ def _plan_table(rows: list[dict[str, object]]) -> list[str]:
     for r in rows:
         base = greedy.get((r.get("schools"), r.get("technicians")))
         if r.get("method") == "cpsat" and base and "error" not in r:
-            r["ratio"] = round(float(str(r["travel_per_visit"])) / float(str(base)), 2)
+            r["ratio"] = round(cast(float, r["travel_per_visit"]) / cast(float, base), 2)
     cols = ["schools", "technicians", "method", "visits", "violations", "travel_per_visit",
             "ratio", "regularity", "continuity", "preference", "shortfall", "unplaced", "objective",
             "bound", "gap", "first_feasible", "seconds", "peak_mb"]  # fmt: skip
