@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from solver.solve import Progress, SolveParams
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+SOLVE_SHARE = 0.8
+"""Of --time-limit, what the solver may use; the rest covers loading, checks and writing
+(publishing and calendars in the weekly run), so the limit bounds the whole command."""
+START_UP_SHARE = 0.9
+"""Start-up beyond a tenth of the limit comes off the solver's share."""
 
 log = logging.getLogger("scheduler")
 
@@ -108,14 +113,20 @@ def _progress(progress: Progress) -> None:
     )
 
 
+def solve_budget(time_limit: float, spent: float) -> float:
+    """The solver's fixed share of --time-limit, so a seed gives the same plan however long
+    start-up took (the solver's work budget derives from it); cut only when start-up ate
+    into the rest of the run's limit (at least 1 s)."""
+    return max(1.0, min(time_limit * SOLVE_SHARE, time_limit * START_UP_SHARE - spent))
+
+
 def _solve_params(args: argparse.Namespace, started: float) -> SolveParams:
     """The command's --time-limit bounds the whole run: reading and writing come off it."""
     from solver.solve import SolveParams
 
     if args.time_limit <= 0:
         raise InputError([Problem("--time-limit", None, None, str(args.time_limit), "seconds > 0")])
-    spent = time.monotonic() - started
-    budget = max(1.0, args.time_limit * 0.9 - spent)
+    budget = solve_budget(args.time_limit, time.monotonic() - started)
     return SolveParams(time_limit=budget, workers=args.workers, seed=args.seed)
 
 

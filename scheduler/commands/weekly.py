@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scheduler.cli import EXIT_FAILED, EXIT_OK, add_db, engine_from, iso_date
+from scheduler.cli import EXIT_FAILED, EXIT_OK, add_db, engine_from, iso_date, solve_budget
 
 if TYPE_CHECKING:
     from scheduler.services.weekly import WeeklyReport
@@ -32,11 +32,6 @@ DEFAULT_TIME_LIMIT = 55.0
 """Keeps a 300-school book's run inside a minute end to end; raise it for bigger books."""
 AT_RISK_NAMED = 10
 """Contracts at risk named in the log; summary.md lists them all, with reasons."""
-SOLVE_SHARE = 0.8
-"""Of --time-limit, what the solver may use; the rest covers loading, checks, publishing
-and writing calendars, so the limit bounds the whole command."""
-START_UP_SHARE = 0.9
-"""Start-up beyond a tenth of the limit comes off the solver's share."""
 
 log = logging.getLogger("scheduler.weekly")
 
@@ -155,13 +150,6 @@ def cmd_weekly(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     _report(report, time.monotonic() - started)
     return EXIT_OK
-
-
-def solve_budget(time_limit: float, spent: float) -> float:
-    """The solver's fixed share of --time-limit, so a seed gives the same plan however long
-    start-up took (the solver's work budget derives from it); cut only when start-up ate
-    into the rest of the run's limit (at least 1 s)."""
-    return max(1.0, min(time_limit * SOLVE_SHARE, time_limit * START_UP_SHARE - spent))
 
 
 def _report(report: WeeklyReport, seconds: float) -> None:
