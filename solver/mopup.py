@@ -1,7 +1,8 @@
 """Phase 3 of the decomposition: visits still owed after the weeks, placed by making room.
 
 First every owed visit goes into whatever hole of the year fits it, first
-fit with any eligible technician (the weeks rarely leave more than a few). What is left is short of
+fit with any eligible technician (the weeks rarely leave more than a few);
+so it does again at the end, into the holes the repairs left. What is left is short of
 technicians, not of days: the few who may go to that school are booked,
 partly by contracts that could have had someone else. For those, a few
 contracts at a time, a repair model:
@@ -68,9 +69,7 @@ def mop_up(
 ) -> PhaseStats:
     """Place what is still owed, within `budget` seconds of work, leaving `reserve` wall seconds."""
     tally = Tally("mop-up")
-    for c in _missing(ix, occ):
-        days = _days(ix, occ, c, ix.eligible[c], limit=None)
-        _first_fit(occ, _owed_slots(ix, c, days, ix.eligible[c]))
+    _fill(ix, occ)
     started = clock.elapsed()
     for size, wide, part, until in ((BATCH, False, 1 / 3, 1 / 3), (1, True, 2 / 3, 1.0)):
         left = _missing(ix, occ)
@@ -83,7 +82,16 @@ def mop_up(
             share = budget * part / len(batches)
             wall = clock.slice(part / (len(batches) - i), reserve)
             _make_room(ix, occ, batch, params, clock, share, wall, tally, on_progress, wide=wide)
+    # A visit that made room may have left a hole another contract's owed visit fits.
+    _fill(ix, occ)
     return tally.stats()
+
+
+def _fill(ix: InstanceIndex, occ: Occupancy) -> None:
+    """Every owed visit into the first hole of the plan that fits it, any eligible technician."""
+    for c in _missing(ix, occ):
+        days = _days(ix, occ, c, ix.eligible[c], limit=None)
+        _first_fit(occ, _owed_slots(ix, c, days, ix.eligible[c]))
 
 
 def _missing(ix: InstanceIndex, occ: Occupancy) -> list[int]:
