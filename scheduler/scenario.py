@@ -533,9 +533,32 @@ def _read_frame(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
         return pd.DataFrame()
     except pd.errors.ParserError:
         return _ragged_frame(path, problems)
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(path.name, None, None, str(exc), "a UTF-8 CSV file"))
+    except UnicodeDecodeError:
+        problems.append(_undecodable(path))
         return None
+
+
+def _undecodable(path: Path) -> Problem:
+    """Where a file stops being UTF-8: the row and column of the first bad byte, so the
+    dispatcher can find the cell a spreadsheet saved in another encoding (often a name)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")  # a byte-order mark is valid UTF-8: offsets stay the file's
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    else:  # pandas decodes in chunks; the whole file decodes, so name the file only
+        return Problem(path.name, None, None, "undecodable bytes", "a UTF-8 CSV file")
+    line_start = data.rfind(b"\n", 0, bad) + 1
+    line_end = data.find(b"\n", bad)
+    line = data[line_start : len(data) if line_end < 0 else line_end].decode("utf-8", "replace")
+    before = data[line_start:bad].decode("utf-8", "replace")
+    index = len(next(csv.reader([before]), [""])) - 1
+    header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip()]))
+    column = header[index] if 0 <= index < len(header) else None
+    cells = next(csv.reader([line.rstrip("\r")]), [""])
+    value = cells[index] if index < len(cells) else line
+    row = data.count(b"\n", 0, bad) + 1
+    return Problem(path.name, row, column, value, "UTF-8 text (save the file as CSV UTF-8)")
 
 
 def _ragged_frame(path: Path, problems: list[Problem]) -> pd.DataFrame:

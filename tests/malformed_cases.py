@@ -112,6 +112,18 @@ def append_text(file: str, text: str) -> Mutation:
     return mutate
 
 
+def saved_as_latin1(file: str, row: int, column: str, value: str) -> Mutation:
+    """A cell with an accent, the whole file saved in Latin-1 (a spreadsheet's "CSV", not
+    "CSV UTF-8")."""
+
+    def mutate(folder: Path) -> None:
+        set_cell(file, row, column, value)(folder)
+        path = folder / file
+        path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+
+    return mutate
+
+
 def all_of(*mutations: Mutation) -> Mutation:
     def mutate(folder: Path) -> None:
         for mutation in mutations:
@@ -178,6 +190,13 @@ CASES: list[MalformedCase] = [
     MalformedCase("missing_contracts_file", delete_file(C), C, None, None),
     MalformedCase("missing_term_dates_file", delete_file(TD), TD, None, None),
     MalformedCase("missing_column_school_lat", drop_column(S, "lat"), S, None, "lat"),
+    MalformedCase(
+        "school_name_saved_as_latin1",
+        saved_as_latin1(S, 3, "name", "Bêta Secondary School"),
+        S,
+        3,
+        "name",
+    ),
     MalformedCase("missing_column_technician_grade", drop_column(T, "grade"), T, None, "grade"),
     MalformedCase(
         "missing_column_contract_start", drop_column(C, "start_date"), C, None, "start_date"
