@@ -11,8 +11,10 @@ Two strategies:
   bound valid for every plan, not the sum of the subproblems' bounds (those
   are in `phases`, each proved only given the subproblems before it).
   When the greedy leaves visits unplaced, the weeks are first planned on
-  the greedy's own standing slots too (`SECURE_SHARE`), and the plan that
-  places more visits is kept.
+  the greedy's own standing slots too (`SECURE_SHARE`), then the optimised
+  slots are planned, then (`_secured`) the optimised slots with the contracts
+  the first plan served better, and their rivals for the same technicians,
+  back on the greedy's; the plan that places the most visits is kept.
 
 Either way the returned plan is the better of the optimised one and the
 greedy one (fewest unplaced visits first, then objective), so a solve never
@@ -56,11 +58,12 @@ FIXED_SECONDS_PER_CONTRACT_WEEK = 0.0002
 SECURE_SHARE = 0.3
 """When the dispatcher's plan leaves visits unplaced (technicians, not days, are short), this
 share of `time_limit` first re-plans the dispatcher's own plan week by week (its standing
-slots and its visits as each week's expected ones), and the rest optimises the slots as
-usual; the plan placing more visits wins. Slots optimised for
+slots and its visits as each week's expected ones); the rest optimises the slots and plans
+the mixed slots of `_secured`; the plan placing the most visits wins. Slots optimised for
 travel fill the scarce technicians' template and leave no room for make-ups: on a dense
 book (100 Kent schools, 10 technicians) they left 128 visits unplaced and the dispatcher
-103; with this re-plan first, 75."""
+103; with this re-plan first, 75. The re-plan keeps the dispatcher's weekdays, often ones
+the school is closed on some weeks, hence the mixed plan."""
 
 
 @dataclass(frozen=True)
@@ -181,24 +184,75 @@ def _decomposed_plans(
     clock: Clock,
     on_progress: Callable[[Progress], None] | None,
 ) -> tuple[list[tuple[Assignment, ...]], tuple[PhaseStats, ...]]:
-    """The decomposition's plan; when the dispatcher is `short` of room, first the
-    dispatcher's plan re-planned week by week too (the caller keeps the better)."""
+    """The decomposition's plan; when the dispatcher is `short` of room, also the dispatcher's
+    plan re-planned week by week, and the optimised slots with the contracts that re-plan
+    served better put back on the dispatcher's slots (the caller keeps the best)."""
     if not short:
-        placed, phases = _decomposed(ix, base, params, clock, on_progress, params.time_limit, 0.0)
+        placed, _, phases = _decomposed(
+            ix, base, params, clock, on_progress, params.time_limit, 0.0
+        )
         return [placed], phases
     rest = params.time_limit * (1 - SECURE_SHARE)
     secure_budget = params.time_limit * SECURE_SHARE / (WEEKS_SHARE + MOP_UP_SHARE + FINISH_SHARE)
-    secure, secure_phases = _decomposed(
+    secure, _, secure_phases = _decomposed(
         ix, base, params, clock, on_progress, secure_budget, _reserved(rest),
         optimise_standing=False,
     )  # fmt: skip
-    if clock.left() < _decomposition_floor(ix) + params.time_limit * FINISH_SHARE:
+    finish = params.time_limit * FINISH_SHARE
+    if clock.left() < _decomposition_floor(ix) + finish:
         return [secure], secure_phases
-    # The second keeps FINISH_SHARE of the whole time limit for pricing both plans.
-    placed, phases = _decomposed(
-        ix, base, params, clock, on_progress, rest, params.time_limit * FINISH_SHARE
+    # The optimised plan with the rest of the work budget, then the mixed one on its slots in
+    # the wall time that work leaves (it takes a fifth to a half of the time limit on this
+    # machine: `solver.cpsat`); FINISH_SHARE of the time limit is kept for pricing the plans.
+    placed, standing, phases = _decomposed(
+        ix, base, params, clock, on_progress, rest, rest * (WEEKS_SHARE + MOP_UP_SHARE) + finish
     )
-    return [secure, placed], (*secure_phases, *phases)
+    plans, all_phases = [secure, placed], (*secure_phases, *phases)
+    secured = _secured(ix, base, standing, secure, placed)
+    if secured is not None and clock.left() > finish:
+        # The contracts put back expect the re-planned dispatcher's own visits, as there.
+        mixed, reverted = secured
+        expected = expected_visits(ix, mixed, contract_order(ix))
+        kept = by_contract(sorted(secure, key=lambda a: a.day))
+        expected.update({c: kept[c] for c in reverted if c in expected})
+        again, again_phases = _weeks_and_mop_up(
+            ix, mixed, expected, params, clock, on_progress, rest, finish
+        )
+        plans.append(again)
+        all_phases = (*all_phases, *again_phases)
+    return plans, all_phases
+
+
+def _secured(
+    ix: InstanceIndex,
+    base: GreedyPlan,
+    standing: dict[int, StandingSlot],
+    secure: tuple[Assignment, ...],
+    placed: tuple[Assignment, ...],
+) -> tuple[dict[int, StandingSlot], set[int]] | None:
+    """The optimised standing slots with the contracts the re-planned dispatcher's plan served
+    better, and those competing with them for the same technicians, back on the dispatcher's
+    slots (or none, as there); and the set of contracts put back. None when none was served
+    better.
+
+    On short books the two plans differ in a few contracts, typically those whose only
+    eligible technician the optimised slots shared out differently, while the optimised
+    slots avoid the weekdays a school is often closed on and are far steadier elsewhere."""
+    served, optimised = Counter(a.contract for a in secure), Counter(a.contract for a in placed)
+    better = {c for c in served if served[c] > optimised[c]}
+    if not better:
+        return None
+    techs = {s.technician for c in better for s in (base.standing.get(c), standing.get(c)) if s}
+
+    def competes(c: int) -> bool:
+        slots = (base.standing.get(c), standing.get(c))
+        only_theirs = bool(ix.eligible[c]) and set(ix.eligible[c]) <= techs
+        return only_theirs or any(s is not None and s.technician in techs for s in slots)
+
+    reverted = {c for c in range(len(ix.instance.contracts)) if c in better or competes(c)}
+    mixed = {c: slot for c, slot in standing.items() if c not in reverted}
+    mixed.update({c: base.standing[c] for c in reverted if c in base.standing})
+    return mixed, reverted
 
 
 def _reserved(budget: float) -> float:
@@ -215,7 +269,7 @@ def _decomposed(
     budget: float,
     after: float,
     optimise_standing: bool = True,
-) -> tuple[tuple[Assignment, ...], tuple[PhaseStats, ...]]:
+) -> tuple[tuple[Assignment, ...], dict[int, StandingSlot], tuple[PhaseStats, ...]]:
     """Standing slots, weeks, mop-up within `budget` seconds, leaving `after` wall seconds for
     what follows; without `optimise_standing`, on the dispatcher's standing slots."""
     contracts = contract_order(ix)
@@ -230,6 +284,25 @@ def _decomposed(
         # model's candidates, so the weeks can place at least what the dispatcher did.
         visits = by_contract(sorted(base.assignments, key=lambda a: a.day))
         expected = {c: visits[c] for c in contracts}
+    placed, phases = _weeks_and_mop_up(
+        ix, standing, expected, params, clock, on_progress, budget, after
+    )
+    return placed, standing, (standing_stats, *phases)
+
+
+def _weeks_and_mop_up(
+    ix: InstanceIndex,
+    standing: dict[int, StandingSlot],
+    expected: dict[int, list[Assignment]],
+    params: SolveParams,
+    clock: Clock,
+    on_progress: Callable[[Progress], None] | None,
+    budget: float,
+    after: float,
+) -> tuple[tuple[Assignment, ...], tuple[PhaseStats, ...]]:
+    """Each week's visits on the `standing` slots, then what is still owed, within the weeks'
+    and the mop-up's shares of `budget`, leaving `after` wall seconds for what follows."""
+    contracts = contract_order(ix)
     work = free_work(ix, standing, expected)
     horizon = len({wk for c in contracts for wk in ix.contract_weeks[c]})
     week_regions = regions(ix, contracts, standing, work, params.region_visits * horizon)
@@ -255,7 +328,7 @@ def _decomposed(
         budget * FINISH_SHARE + after,
         on_progress,
     )
-    return tuple(occ.visits), (standing_stats, weeks, rest)
+    return tuple(occ.visits), (weeks, rest)
 
 
 def _standing(
