@@ -28,8 +28,10 @@ Extensions (documented here and in the README), each backwards compatible:
 
 from __future__ import annotations
 
+import codecs
 import copy
 import csv
+import io
 import math
 import re
 import tomllib
@@ -539,26 +541,27 @@ def _read_frame(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
 
 
 def _undecodable(path: Path) -> Problem:
-    """Where a file stops being UTF-8: the row and column of the first bad byte, so the
+    """Where a file stops being UTF-8: the row, column and cell of the first bad byte, so the
     dispatcher can find the cell a spreadsheet saved in another encoding (often a name)."""
     data = path.read_bytes()
+    expected = "UTF-8 text (save the file as CSV UTF-8)"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return Problem(path.name, None, None, "UTF-16 text", expected)
+    # Bad bytes decode as U+FFFD; rows are CSV records, as everywhere else (a quoted cell
+    # may hold a line break; old Mac files end lines with CR alone).
+    records = csv.reader(io.StringIO(data.decode("utf-8-sig", "replace"), newline=""))
+    header: list[str] = []
     try:
-        data.decode("utf-8")  # a byte-order mark is valid UTF-8: offsets stay the file's
-    except UnicodeDecodeError as exc:
-        bad = exc.start
-    else:  # pandas decodes in chunks; the whole file decodes, so name the file only
-        return Problem(path.name, None, None, "undecodable bytes", "a UTF-8 CSV file")
-    line_start = data.rfind(b"\n", 0, bad) + 1
-    line_end = data.find(b"\n", bad)
-    line = data[line_start : len(data) if line_end < 0 else line_end].decode("utf-8", "replace")
-    before = data[line_start:bad].decode("utf-8", "replace")
-    index = len(next(csv.reader([before]), [""])) - 1
-    header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip()]))
-    column = header[index] if 0 <= index < len(header) else None
-    cells = next(csv.reader([line.rstrip("\r")]), [""])
-    value = cells[index] if index < len(cells) else line
-    row = data.count(b"\n", 0, bad) + 1
-    return Problem(path.name, row, column, value, "UTF-8 text (save the file as CSV UTF-8)")
+        for number, record in enumerate(records, start=1):
+            if number == 1:
+                header = record
+            for index, cell in enumerate(record):
+                if "\ufffd" in cell:
+                    column = header[index] if number > 1 and index < len(header) else None
+                    return Problem(path.name, number, column, cell, expected)
+    except csv.Error:  # e.g. a quote left open: the file is named without a row
+        pass
+    return Problem(path.name, None, None, "bytes that are not UTF-8", expected)
 
 
 def _ragged_frame(path: Path, problems: list[Problem]) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from scheduler.domain import (
     Window,
 )
 from scheduler.errors import InputError, Problem
-from scheduler.scenario import DEFAULT_FAMILY, SHEETS, read_scenario, write_scenario
+from scheduler.scenario import DEFAULT_FAMILY, SHEETS, _undecodable, read_scenario, write_scenario
 from tests.malformed_cases import (
     CASES,
     TINY,
@@ -286,3 +286,33 @@ def test_sheet_fields_follow_the_dataclass_fields() -> None:
         names = [renamed.get((sheet.make, f.column), f.column) for f in sheet.fields]
         assert names == [f.name for f in dataclasses.fields(sheet.make)], sheet.file
         assert set(sheet.columns) == {f.column for f in sheet.fields}, sheet.file
+
+
+@pytest.mark.parametrize(
+    ("data", "row", "column", "value"),
+    [
+        (b"id,name\n1,A\n2,B\xeata\n", 3, "name", "B\ufffdta"),
+        (b"id,name\r\n1,A\r\n2,B\xeata\r\n", 3, "name", "B\ufffdta"),
+        (b"id,name\r1,A\r2,B\xeata\r", 3, "name", "B\ufffdta"),  # an old Mac's CR endings
+        (b"id,name\n1,A\n\xc9cole,2\n", 3, "id", "\ufffdcole"),  # first byte of a row
+        (b'id,name\n1,"two\nlines"\n2,B\xeata\n', 3, "name", "B\ufffdta"),  # rows are records
+        (b"\xef\xbb\xbfid,n\xe9me\n1,A\n", 1, None, "n\ufffdme"),  # the header, after a BOM
+        (b"id,name\n1,A,extra\xe9\n", 2, None, "extra\ufffd"),  # beyond the header
+    ],
+)
+def test_a_file_that_is_not_utf8_is_refused_at_its_first_bad_cell(
+    tmp_path: Path, data: bytes, row: int, column: str | None, value: str
+) -> None:
+    path = tmp_path / "schools.csv"
+    path.write_bytes(data)
+    problem = _undecodable(path)
+    assert (problem.file, problem.row, problem.column, problem.value) == (
+        "schools.csv", row, column, value,
+    )  # fmt: skip
+
+
+def test_a_utf16_file_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "schools.csv"
+    path.write_text("id,name\n1,Bêta\n", encoding="utf-16")
+    problem = _undecodable(path)
+    assert (problem.row, problem.value) == (None, "UTF-16 text")

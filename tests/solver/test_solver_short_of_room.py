@@ -2,6 +2,8 @@
 standing slots, then on the optimised slots with the contracts that plan served better put
 back on the dispatcher's; the plan that places more visits wins."""
 
+from solver_kit import contract, instance, technician
+
 from solver.evaluate import check, evaluate
 from solver.greedy import GreedyPlan, greedy
 from solver.index import InstanceIndex
@@ -21,7 +23,7 @@ def test_a_short_book_tries_the_dispatchers_slots_and_places_at_least_as_many() 
     result = solve(inst, PARAMS)
     assert [p.name for p in result.phases] == [
         "standing (dispatcher's)", "weeks", "mop-up", "standing", "weeks", "mop-up",
-        "weeks", "mop-up",
+        "weeks (mixed)", "mop-up (mixed)",
     ]  # fmt: skip
     assert check(inst, result.assignments) == []
     assert sum(result.unplaced.values()) == result.terms["unplaced"] <= short
@@ -62,23 +64,27 @@ def _plans(
 
 
 def test_contracts_served_better_and_their_rivals_go_back_to_the_dispatchers_slots() -> None:
-    inst = synthetic_instance(6, 3, seed=1, weeks=4)
+    # Technicians 0, 1, 2 live at 0, 1, 2; schools at 3..8, each contract its own school.
+    techs = [technician(t) for t in range(3)]
+    eligible = [(0, 1, 2), (0, 1, 2), (0, 1, 2), (1, 2), (0, 1), (0, 1, 2)]
+    inst = instance([contract(3 + c, technicians=e) for c, e in enumerate(eligible)], techs)
     ix = InstanceIndex(inst)
-    dispatcher = {c: StandingSlot(0, 0, c % 3, 0) for c in range(5)}
-    optimised = {c: StandingSlot(1, 0, (c + 1) % 3, 0) for c in range(6)}
-    # Contract 0 got more visits on the dispatcher's slots (technician 0; 1 when optimised).
-    secure, placed = _plans({0: 4, 1: 4}, {0: 2, 1: 4})
+
+    def on(t: int) -> StandingSlot:
+        return StandingSlot(0, 0, t, 0)
+
+    dispatcher = {0: on(0), 1: on(1), 2: on(2), 3: on(2)}
+    optimised = {0: on(1), 1: on(2), 2: on(2), 3: on(2), 5: on(0)}
+    # The re-plan served contract 0 better: it was on technician 0, the optimised slots put it
+    # on 1; so every contract on 0 or 1 in either plan goes back (1, and 5, which has no slot
+    # there), and contract 4, slotless both ways, whom only 0 and 1 may serve. Contracts 2 and
+    # 3 are on technician 2 both ways and keep their slots.
+    secure, placed = _plans({0: 4, 2: 3}, {0: 2, 2: 3})
     secured = _secured(ix, GreedyPlan((), dispatcher), optimised, secure, placed)
     assert secured is not None
     mixed, reverted = secured
-    # Technicians 0 and 1 are contract 0's: every contract on either, either way, goes back.
-    on_theirs = {c for c in range(6) if {dispatcher.get(c, optimised[c]).technician,
-                                          optimised[c].technician} & {0, 1}}  # fmt: skip
-    assert 0 in reverted and on_theirs <= reverted
-    for c in reverted:
-        assert mixed.get(c) == dispatcher.get(c)
-    for c in set(range(6)) - reverted:
-        assert mixed[c] == optimised[c]
+    assert reverted == {0, 1, 4, 5}
+    assert mixed == {0: on(0), 1: on(1), 2: on(2), 3: on(2)}
 
 
 def test_no_contract_served_better_no_mixed_plan() -> None:

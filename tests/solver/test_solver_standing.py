@@ -114,7 +114,7 @@ def test_every_standing_price_scales_with_the_weights() -> None:
     assert base.pairs  # the two schools do share a day's savings
 
 
-def test_a_heavier_travel_weight_prices_only_the_round_trips_up() -> None:
+def test_a_heavier_travel_weight_adds_the_round_trips_to_each_slots_price() -> None:
     base, heavier = _two_school_book({}), _two_school_book({"travel": 2})
     # School 1's round trip is 40 minutes, each of its 4 weeks on the slot.
     assert [o.cost + 4 * 40 for o in base.options[0]] == [o.cost for o in heavier.options[0]]
