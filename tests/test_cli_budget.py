@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.cli import solve_budget
+from scheduler.cli import MIN_SOLVE_SECONDS, solve_budget
 
 
 @pytest.mark.parametrize("spent", [0.05, 0.4, 1.9])
@@ -17,5 +17,5 @@ def test_a_slow_start_up_comes_off_the_share() -> None:
     assert solve_budget(20, 3.0) == 15.0
 
 
-def test_the_solver_always_gets_a_second() -> None:
-    assert solve_budget(2, 5.0) == 1.0
+def test_the_solver_always_gets_time_for_the_dispatchers_plan() -> None:
+    assert solve_budget(2, 5.0) == MIN_SOLVE_SECONDS

@@ -115,7 +115,6 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     )
     from solver.params import SolveParams
 
-    started = time.monotonic()
     log.setLevel(logging.INFO)  # cron keeps this log: every step, timestamped, without -v
     engine = engine_from(args)
     expiry = (
@@ -126,7 +125,7 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     try:
         with _stoppable(), run_lock(engine, expiry=expiry):
             params = SolveParams(
-                time_limit=solve_budget(args.time_limit, time.monotonic() - started),
+                time_limit=solve_budget(args.time_limit, time.monotonic() - args.started),
                 workers=args.workers,
                 seed=args.seed,
             )
@@ -148,7 +147,7 @@ def cmd_weekly(args: argparse.Namespace) -> int:
             log.error("violation: %s", violation)
         log.error("failed: %s; nothing was published", failure)
         return EXIT_FAILED
-    _report(report, time.monotonic() - started)
+    _report(report, time.monotonic() - args.started)
     return EXIT_OK
 
 

@@ -1,12 +1,25 @@
 """`solve`: explicit parameters in, a typed result that agrees with `evaluate` out."""
 
+import time
+
 from solver_kit import AM, MONDAY, contract, instance, technician, weekdays
 
+from solver.cpsat import Clock
 from solver.evaluate import check, evaluate, objective
-from solver.greedy import greedy
+from solver.greedy import contract_order, greedy, greedy_plan
+from solver.index import InstanceIndex
 from solver.instance import Assignment, Instance, Technician
 from solver.params import Progress
-from solver.solve import SolveParams, SolveResult, solve
+from solver.solve import (
+    FINISH_SHARE,
+    MOP_UP_SHARE,
+    WEEKS_SHARE,
+    SolveParams,
+    SolveResult,
+    _decomposition_floor,
+    _standing,
+    solve,
+)
 from solver.synthetic import synthetic_instance
 
 EXACT = SolveParams(time_limit=10, strategy="exact")
@@ -117,3 +130,18 @@ def test_a_time_limit_too_short_to_optimise_returns_the_greedy_plan_at_once() ->
     assert "the time limit left no time to optimise the greedy plan" in result.messages
     assert check(inst, result.assignments) == []
     assert result.seconds < 1.0
+
+
+def test_the_standing_model_is_not_built_when_its_set_up_would_overrun() -> None:
+    # Left: the phases after it plus one decomposition floor, less than the model's set-up.
+    inst = synthetic_instance(120, 12, seed=8, weeks=40)
+    ix = InstanceIndex(inst)
+    base = greedy_plan(ix)
+    budget = 10.0
+    reserve = budget * (WEEKS_SHARE + MOP_UP_SHARE + FINISH_SHARE + 0.05)
+    left = reserve + _decomposition_floor(ix)
+    clock = Clock(budget, started=time.monotonic() - (budget - left))
+    slots, stats = _standing(ix, contract_order(ix), base.standing, EXACT, clock, None, budget, 0)
+    assert slots == base.standing
+    assert stats.statuses == {"OUT_OF_TIME": 1}
+    assert stats.seconds == 0.0
