@@ -41,7 +41,7 @@ from scheduler.domain import (
     VisitKind,
     Window,
 )
-from scheduler.travel import TravelMatrix
+from scheduler.travel import TravelMatrix, round_up
 from solver.objective import total, weights
 
 ROSTER_COLUMNS: tuple[str, ...] = (
@@ -263,8 +263,9 @@ class _Book:
         places = sorted({v.school_id for v in roster} | {v.technician_id for v in roster})
         self._place = {place_id: n for n, place_id in enumerate(places)}
         travel = travel if travel is not None else TravelMatrix(scenario)
-        self._minutes: list[list[int]] = travel.matrix(places).tolist()
-        self._exact: list[list[float]] = travel.exact_matrix(places).tolist()
+        exact = travel.exact_matrix(places)  # `matrix` is this rounded up: estimate once
+        self._minutes: list[list[int]] = round_up(exact).tolist()
+        self._exact: list[list[float]] = exact.tolist()
 
     def minutes(self, from_id: str, to_id: str) -> int:
         return self._minutes[self._place[from_id]][self._place[to_id]]
