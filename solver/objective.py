@@ -39,15 +39,23 @@ from collections.abc import Mapping
 DEFAULT_WEIGHTS: dict[str, int] = {
     "unplaced": 10_000,
     "travel": 1,
-    "irregular": 60,
-    "discontinuity": 30,
-    "off_preference": 40,
+    "irregular": 90,
+    "discontinuity": 45,
+    "off_preference": 60,
     "crowding": 20,
     "behind_pace": 5,
     "workload": 2,
     "moved": 50,
     "reassigned": 20,
 }
+
+"""The three pattern terms (irregular, discontinuity, off_preference) are what the spec's
+regularity, continuity and preference metrics measure, and each has a bar a plan must clear.
+At 60 / 30 / 40, measured on 16 generated books of 80-300 schools (`--time-limit 20`), three
+books ended below 0.97 regularity, two below 0.90 continuity and one below 0.85 preference,
+each by 0.001-0.011; at 1.5 times those weights one book stayed below each of the first two
+bars (one of them a book whose re-planned dispatcher's plan wins on visits) and none below the
+third, for 0.7 % more travel and the same visits placed."""
 
 TERMS: tuple[str, ...] = tuple(DEFAULT_WEIGHTS)
 
