@@ -1,15 +1,17 @@
 """`solve` on a book short of technicians: the weeks are also planned on the dispatcher's own
 standing slots, then on the optimised slots with the contracts that plan served better put
-back on the dispatcher's; the plan that places more visits wins."""
+back on the dispatcher's; the plan that places more visits wins. The same mixed plan runs
+when the dispatcher placed every visit and the optimised plan did not."""
 
 from solver_kit import contract, instance, technician
 
+from solver.cpsat import Clock
 from solver.evaluate import check, evaluate
-from solver.greedy import GreedyPlan, greedy
+from solver.greedy import GreedyPlan, greedy, greedy_plan
 from solver.index import InstanceIndex
 from solver.instance import Assignment
 from solver.occupancy import Occupancy
-from solver.solve import SolveParams, _secured, solve
+from solver.solve import SolveParams, _mixed, _secured, solve
 from solver.synthetic import synthetic_instance
 from solver.template import StandingSlot
 
@@ -100,3 +102,24 @@ def test_a_book_with_room_optimises_the_slots_once() -> None:
     result = solve(inst, PARAMS)
     assert [p.name for p in result.phases] == ["standing", "weeks", "mop-up"]
     assert result.unplaced == {}
+
+
+def test_an_optimised_plan_short_of_the_dispatchers_gets_a_mixed_plan() -> None:
+    # The dispatcher places every visit of this book; an optimised plan without one contract's
+    # visits (as the dense bench book's, weighing travel at 3, left 19) must not lose them
+    # all to the dispatcher's whole plan: the contract goes back to its dispatcher's visits.
+    inst = synthetic_instance(24, 3, seed=3, weeks=8)
+    ix = InstanceIndex(inst)
+    base = greedy_plan(ix)
+    assert evaluate(inst, base.assignments)["unplaced"] == 0
+    victim = base.assignments[0].contract
+    short = tuple(a for a in base.assignments if a.contract != victim)
+    plans, phases = _mixed(
+        ix, base, base.standing, base.assignments, short, PARAMS, Clock(6), None, 6.0, 0.3
+    )
+    assert [p.name for p in phases] == ["weeks (mixed)", "mop-up (mixed)"]
+    [mixed] = plans
+    assert check(inst, mixed) == []
+    wanted = sum(1 for a in base.assignments if a.contract == victim)
+    assert sum(1 for a in mixed if a.contract == victim) == wanted
+    assert evaluate(inst, mixed)["unplaced"] == 0
