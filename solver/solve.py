@@ -191,7 +191,9 @@ def _decomposed_plans(
 ) -> tuple[list[tuple[Assignment, ...]], tuple[PhaseStats, ...]]:
     """The decomposition's plan; when the dispatcher is `short` of room, also the dispatcher's
     plan re-planned week by week, and the optimised slots with the contracts that re-plan
-    served better put back on the dispatcher's slots (the caller keeps the best)."""
+    served better put back on the dispatcher's slots; when the dispatcher placed every visit
+    and the decomposition did not, the same mixed plan against the dispatcher's own (the
+    caller keeps the best)."""
     finish = params.time_limit * FINISH_SHARE
     if not short:
         placed, standing, phases = _decomposed(
