@@ -14,7 +14,9 @@ Two strategies:
   the greedy's own standing slots too (`SECURE_SHARE`), then the optimised
   slots are planned, then (`_secured`) the optimised slots with the contracts
   the first plan served better, and their rivals for the same technicians,
-  back on the greedy's; the plan that places the most visits is kept.
+  back on the greedy's; the plan that places the most visits is kept. When the
+  greedy places every visit and the optimised plan does not, the same mixed
+  plan runs against the greedy's own visits (`_mixed`).
 
 Either way the returned plan is the better of the optimised one and the
 greedy one (fewest unplaced visits first, then objective), so a solve never
@@ -202,8 +204,9 @@ def _decomposed_plans(
         if len(placed) >= len(base.assignments):
             return [placed], phases
         # The dispatcher placed every visit and the optimised plan did not: one visit short
-        # and the whole dispatcher's plan would be kept. The dense bench book weighing travel
-        # at 3 left 19 visits unplaced so, and kept the dispatcher's 0.927 regularity.
+        # and the whole dispatcher's plan would be kept. Under the weights before 89f1ab7 the
+        # dense bench book weighing travel at 3 left 19 visits unplaced so, and kept the
+        # dispatcher's 0.927 regularity.
         plans, mixed_phases = _mixed(ix, base, standing, base.assignments, placed, params,
                                      clock, on_progress, params.time_limit, finish)  # fmt: skip
         return [placed, *plans], (*phases, *mixed_phases)
@@ -243,7 +246,7 @@ def _mixed(
     secured = _secured(ix, base, standing, secure, placed)
     if secured is None or clock.left() <= _decomposition_floor(ix) + finish:
         return [], ()
-    # The contracts put back expect `secure`'s own visits, as there.
+    # The contracts put back expect the visits `secure` gave them, on the slots it used.
     slots, reverted = secured
     expected = expected_visits(ix, slots, contract_order(ix))
     kept = by_contract(sorted(secure, key=lambda a: a.day))
@@ -261,10 +264,10 @@ def _secured(
     secure: tuple[Assignment, ...],
     placed: tuple[Assignment, ...],
 ) -> tuple[dict[int, StandingSlot], set[int]] | None:
-    """The optimised standing slots with the contracts the re-planned dispatcher's plan served
-    better, and those competing with them for the same technicians, back on the dispatcher's
-    slots (or none, as there); and the set of contracts put back. None when none was served
-    better.
+    """The optimised standing slots with the contracts `secure` (the re-planned dispatcher's
+    plan, or the dispatcher's own) served better, and those competing with them for the same
+    technicians, back on the dispatcher's slots (or none, as there); and the set of contracts
+    put back. None when none was served better.
 
     On short books the two plans differ in a few contracts, typically those whose only
     eligible technician the optimised slots shared out differently, while the optimised

@@ -3,6 +3,9 @@ standing slots, then on the optimised slots with the contracts that plan served 
 back on the dispatcher's; the plan that places more visits wins. The same mixed plan runs
 when the dispatcher placed every visit and the optimised plan did not."""
 
+from collections import Counter
+from dataclasses import replace
+
 from solver_kit import contract, instance, technician
 
 from solver.cpsat import Clock
@@ -104,22 +107,41 @@ def test_a_book_with_room_optimises_the_slots_once() -> None:
     assert result.unplaced == {}
 
 
-def test_an_optimised_plan_short_of_the_dispatchers_gets_a_mixed_plan() -> None:
-    # The dispatcher places every visit of this book; an optimised plan without one contract's
-    # visits (as the dense bench book's, weighing travel at 3, left 19) must not lose them
-    # all to the dispatcher's whole plan: the contract goes back to its dispatcher's visits.
+def test_a_book_with_room_gets_a_mixed_plan_when_the_optimised_one_is_short() -> None:
+    # The dispatcher places every visit; weighing travel at 3 the optimised plan does not
+    # (as the dense bench book's left 19). Without the mixed plan the solve would fall back
+    # to the dispatcher's whole plan.
+    inst = replace(synthetic_instance(50, 6, seed=4, weeks=10, two_hour_share=0.5),
+                   weights={"travel": 3})  # fmt: skip
+    dispatcher = greedy(inst)
+    assert evaluate(inst, dispatcher)["unplaced"] == 0
+    result = solve(inst, replace(PARAMS, time_limit=8))
+    assert [p.name for p in result.phases] == [
+        "standing", "weeks", "mop-up", "weeks (mixed)", "mop-up (mixed)",
+    ]  # fmt: skip
+    assert result.unplaced == {} and result.messages == ()
+    assert set(result.assignments) != set(dispatcher)
+    assert check(inst, result.assignments) == []
+
+
+def test_the_mixed_plan_puts_a_contract_served_better_back_on_the_dispatchers_slot() -> None:
+    # The optimised slots moved one contract to another technician and its plan lost that
+    # contract's visits; the mixed plan gives it back its dispatcher's technician and visits.
     inst = synthetic_instance(24, 3, seed=3, weeks=8)
     ix = InstanceIndex(inst)
     base = greedy_plan(ix)
     assert evaluate(inst, base.assignments)["unplaced"] == 0
-    victim = base.assignments[0].contract
+    victim = next(c for c, slot in base.standing.items() if len(ix.eligible[c]) > 1)
+    theirs = base.standing[victim].technician
+    other = next(t for t in ix.eligible[victim] if t != theirs)
+    optimised = {**base.standing, victim: replace(base.standing[victim], technician=other)}
     short = tuple(a for a in base.assignments if a.contract != victim)
     plans, phases = _mixed(
-        ix, base, base.standing, base.assignments, short, PARAMS, Clock(6), None, 6.0, 0.3
+        ix, base, optimised, base.assignments, short, PARAMS, Clock(6), None, 6.0, 0.3
     )
     assert [p.name for p in phases] == ["weeks (mixed)", "mop-up (mixed)"]
     [mixed] = plans
     assert check(inst, mixed) == []
-    wanted = sum(1 for a in base.assignments if a.contract == victim)
-    assert sum(1 for a in mixed if a.contract == victim) == wanted
-    assert evaluate(inst, mixed)["unplaced"] == 0
+    mine = [a for a in mixed if a.contract == victim]
+    assert len(mine) == sum(1 for a in base.assignments if a.contract == victim)
+    assert Counter(a.technician for a in mine).most_common(1)[0][0] == theirs
