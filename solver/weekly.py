@@ -39,8 +39,14 @@ from solver.params import PhaseStats, Progress, SolveParams
 from solver.regions import Region
 from solver.template import StandingSlot, coverage
 
-KEEP_SLOT_TECHNICIANS = 6
-"""Technicians beyond the usual candidates who may take a visit on its standing slot."""
+KEEP_SLOT_TECHNICIANS = 12
+"""Technicians beyond the usual candidates who may take a visit on its standing slot.
+
+On a dense book the standing technician is often busy in a catch-up's week and the
+nearest are too: with 6, 77 of the dense bench book's 241 weeks off the slot were weeks whose
+only visit was a make-up whose slot another contract held; with 12, 48 of 207 (regularity
+0.969 -> 0.974, objective 404,367 -> 399,216). On 16 conformance books the objective was
+lower on 8, the same on 5 and up to 0.2 % higher on 3."""
 
 
 def plan_weeks(
