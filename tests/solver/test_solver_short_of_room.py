@@ -109,8 +109,8 @@ def test_a_book_with_room_optimises_the_slots_once() -> None:
 
 def test_a_book_with_room_gets_a_mixed_plan_when_the_optimised_one_is_short() -> None:
     # The dispatcher places every visit; weighing travel at 3 the optimised plan does not
-    # (as the dense bench book's left 19). Without the mixed plan the solve would fall back
-    # to the dispatcher's whole plan.
+    # (as the dense bench book's did with 6 KEEP_SLOT_TECHNICIANS, 19 visits short). Without
+    # the mixed plan the solve would fall back to the dispatcher's whole plan.
     inst = replace(synthetic_instance(50, 6, seed=4, weeks=10, two_hour_share=0.5),
                    weights={"travel": 3})  # fmt: skip
     dispatcher = greedy(inst)
