@@ -52,8 +52,9 @@ DEFAULT_WEIGHTS: dict[str, int] = {
 """The three pattern terms (irregular, discontinuity, off_preference) are what the spec's
 regularity, continuity and preference metrics measure, each with a bar a plan must clear, so
 they move together: at 1.5 times 60 / 30 / 40 fewer generated books miss a bar, for about
-0.7 % more travel; the dense bench book's regularity fell 0.973 -> 0.969 (README, *Weights
-for the bars*, has the measurements)."""
+0.7 % more travel. The dense bench book's regularity fell 0.973 -> 0.969 with them alone and
+is 0.974 since `solver.weekly.KEEP_SLOT_TECHNICIANS` went to 12 (README, *Weights for the
+bars*, has the measurements)."""
 
 TERMS: tuple[str, ...] = tuple(DEFAULT_WEIGHTS)
 

@@ -4,8 +4,8 @@ A regular visit whose standing slot is usable this week (the day visitable,
 the technician available, no fixed visit in the way) is committed to it
 straight away, as a dispatcher would: the standing model chose those slots
 for the year, and moving one for a week costs irregular (90) or
-discontinuity (45) at the default weights, more than any travel a week could save. What is left is
-the week's real decisions, one visit model with exact day-level travel:
+discontinuity (45) at the default weights, more than any travel a week could save. What is
+left is the week's real decisions, one visit model with exact day-level travel:
 - regular visits whose standing slot a holiday, closure or leave breaks,
 - this week's scheduled catch-ups (`solver.catchup`),
 - visits carried over from earlier weeks that could not be placed,
