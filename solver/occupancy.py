@@ -64,10 +64,15 @@ class Occupancy:
 
     def fits(self, contract: int, day: int, window: int, technician: int) -> bool:
         """True when adding the visit keeps every hard rule."""
+        return self.placed[contract] < self.ix.instance.contracts[contract].owed and self.fits_one(
+            contract, day, window, technician
+        )
+
+    def fits_one(self, contract: int, day: int, window: int, technician: int) -> bool:
+        """`fits`, whatever the contract's count: for a visit moving from another day."""
         ix = self.ix
         return (
-            self.placed[contract] < ix.instance.contracts[contract].owed
-            and visitable_days.allows(ix, contract, day, window)
+            visitable_days.allows(ix, contract, day, window)
             and eligible_technician.allows(ix, contract, day, technician)
             and commute.allows(ix, contract, technician)
             and not self.school_busy(contract, day)

@@ -63,7 +63,9 @@ class PhaseStats:
     subproblems: int
     seconds: float
     deterministic_time: float
+    """CP-SAT's deterministic time; for `polish`, the moves it tried."""
     solutions: int
+    """Solutions found; for `polish`, the visits it moved."""
     objective: float
     """Sum of the subproblems' objectives."""
     best_bound: float

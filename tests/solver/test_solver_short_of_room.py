@@ -28,7 +28,7 @@ def test_a_short_book_tries_the_dispatchers_slots_and_places_at_least_as_many() 
     result = solve(inst, PARAMS)
     assert [p.name for p in result.phases] == [
         "standing (dispatcher's)", "weeks", "mop-up", "standing", "weeks", "mop-up",
-        "weeks (mixed)", "mop-up (mixed)",
+        "weeks (mixed)", "mop-up (mixed)", "polish",
     ]  # fmt: skip
     assert check(inst, result.assignments) == []
     assert sum(result.unplaced.values()) == result.terms["unplaced"] <= short
@@ -103,7 +103,7 @@ def test_a_book_with_room_optimises_the_slots_once() -> None:
     inst = synthetic_instance(12, 4, seed=1, weeks=8)
     assert evaluate(inst, greedy(inst))["unplaced"] == 0
     result = solve(inst, PARAMS)
-    assert [p.name for p in result.phases] == ["standing", "weeks", "mop-up"]
+    assert [p.name for p in result.phases] == ["standing", "weeks", "mop-up", "polish"]
     assert result.unplaced == {}
 
 
@@ -117,7 +117,7 @@ def test_a_book_with_room_gets_a_mixed_plan_when_the_optimised_one_is_short() ->
     assert evaluate(inst, dispatcher)["unplaced"] == 0
     result = solve(inst, replace(PARAMS, time_limit=8))
     assert [p.name for p in result.phases] == [
-        "standing", "weeks", "mop-up", "weeks (mixed)", "mop-up (mixed)",
+        "standing", "weeks", "mop-up", "weeks (mixed)", "mop-up (mixed)", "polish",
     ]  # fmt: skip
     assert result.unplaced == {} and result.messages == ()
     assert set(result.assignments) != set(dispatcher)

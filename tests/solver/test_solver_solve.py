@@ -17,6 +17,7 @@ from solver.solve import (
     SolveParams,
     SolveResult,
     _decomposition_floor,
+    _previous,
     _standing,
     solve,
 )
@@ -93,7 +94,7 @@ def test_decomposed_never_worse_than_greedy_and_reports_progress() -> None:
     assert result.objective <= objective(inst, base)
     assert 0 <= result.best_bound <= result.objective
     assert result.first_feasible_seconds is not None and result.seconds < 8
-    assert [p.name for p in result.phases] == ["standing", "weeks", "mop-up"]
+    assert [p.name for p in result.phases] == ["standing", "weeks", "mop-up", "polish"]
     assert events[0].phase == "greedy" and events[-1].phase == "done"
     assert events[-1].objective == result.objective
 
@@ -145,3 +146,14 @@ def test_the_standing_model_is_not_built_when_its_set_up_would_overrun() -> None
     assert slots == base.standing
     assert stats.statuses == {"OUT_OF_TIME": 1}
     assert stats.seconds == 0.0
+
+
+def test_the_previous_plan_is_a_candidate_without_its_visits_that_no_longer_fit() -> None:
+    days = weekdays(2)
+    away = days[1]
+    inst = instance(
+        [contract(1, owed=2, days=days, cadence_days=7)],
+        [technician(0, [d for d in days if d != away])],
+        hint=(Assignment(0, days[0], AM, 0), Assignment(0, away, AM, 0)),
+    )
+    assert _previous(InstanceIndex(inst)) == (Assignment(0, days[0], AM, 0),)
