@@ -10,6 +10,7 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import pkgutil
 import sys
 import time
@@ -49,10 +50,31 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
-def engine_from(args: argparse.Namespace) -> Engine:
+def engine_from(args: argparse.Namespace, *, create: bool = False) -> Engine:
+    """The database of --db / SCHEDULER_DB_URL / the embedded file. Only `import` (`create`)
+    may make a new SQLite file: a mistyped path would otherwise answer from an empty new
+    database, and a cron job reading it would exit 0 with nothing done."""
     from scheduler.services.dataset import open_database
+    from scheduler.store.db import DB_URL_ENV, resolve_db_url, sqlite_file
 
-    return open_database(args.db)
+    url = resolve_db_url(args.db)
+    path = sqlite_file(url)
+    if not create and path is not None and not path.exists():
+        field = (
+            "--db"
+            if args.db
+            else "SCHEDULER_DB_URL"
+            if os.environ.get(DB_URL_ENV)
+            else "the embedded database"
+        )
+        raise InputError(
+            [
+                Problem(
+                    field, None, None, url, "an existing database: `scheduler import` creates one"
+                )
+            ]
+        )
+    return open_database(url)
 
 
 def print_problems(problems: Sequence[Problem], stream=sys.stderr) -> None:
@@ -78,7 +100,11 @@ def print_problems(problems: Sequence[Problem], stream=sys.stderr) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from scheduler.services.dataset import import_scenario
 
-    summary = import_scenario(engine_from(args), Path(args.scenario_dir))
+    if not Path(args.scenario_dir).is_dir():  # refused before a new database file is made
+        raise InputError(
+            [Problem(args.scenario_dir, None, None, args.scenario_dir, "a scenario folder")]
+        )
+    summary = import_scenario(engine_from(args, create=True), Path(args.scenario_dir))
     print_problems(summary.warnings)
     counts = ", ".join(f"{n} {what}" for what, n in summary.counts.items())
     print(f"imported {args.scenario_dir}: {counts}")

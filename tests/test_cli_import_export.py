@@ -88,6 +88,34 @@ def test_missing_folder_exits_2(db_url: str, tmp_path: Path) -> None:
     assert main(["import", str(tmp_path / "nowhere"), "--db", db_url]) == 2
 
 
+def test_a_refused_import_leaves_no_new_database_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new' / 'x.db'}"
+    assert main(["import", str(tmp_path / "nowhere"), "--db", url]) == 2
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["roster", "--from", "2026-09-01", "--to", "2026-09-30", "--out", "r.csv"],
+        ["balances", "--as-of", "2026-10-01", "--out", "b.csv"],
+        ["weekly", "--week-of", "2026-10-05"],
+    ],
+)
+def test_a_mistyped_database_path_is_refused_not_created(
+    command: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A cron job with a typo in --db must not read an empty new database and exit 0."""
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'typo' / 'x.db'}"
+    assert main([*command, "--db", url]) == 2
+    assert "an existing database" in capsys.readouterr().err
+    assert not (tmp_path / "typo").exists()
+
+
 def test_unreachable_database_exits_1(tmp_path: Path) -> None:
     url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
     assert main(["import", str(EXAMPLE), "--db", url]) == 1

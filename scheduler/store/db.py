@@ -42,14 +42,23 @@ def resolve_db_url(cli_value: str | None) -> str:
     return f"sqlite:///{DEFAULT_DB_PATH}"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL names; None for an in-memory database or another backend."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else Path(database)
+
+
 def make_engine(url: str) -> Engine:
     """An engine per call: callers keep theirs (the CLI for one command, the app in its cache)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
-    database = parsed.database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed)
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
