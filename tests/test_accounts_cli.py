@@ -10,9 +10,10 @@ import pytest
 from scheduler.cli import main
 from tests.support import EXAMPLE
 
+# The format's columns in its order, then the product's own (readers ignore unknown columns).
 BALANCE_COLUMNS = ["contract_id", "school_id", "bought", "delivered", "emergency",
                    "remote_in_lieu", "cancelled_by_school", "cancelled_by_provider", "planned",
-                   "owed", "period_end", "at_risk", "reason"]  # fmt: skip
+                   "owed", "period_end", "at_risk", "reason", "behind_pace"]  # fmt: skip
 
 
 @pytest.fixture
@@ -35,8 +36,24 @@ def test_balances_reconcile_with_the_history(loaded: str, tmp_path: Path) -> Non
     assert (c1["delivered"], c1["emergency"], c1["remote_in_lieu"]) == ("2", "1", "1")
     assert (c1["cancelled_by_school"], c1["cancelled_by_provider"]) == ("1", "1")
     assert int(c1["owed"]) == 46 - 5 - int(c1["planned"])
-    assert rows["C0004"]["at_risk"] == "true"  # nothing planned: behind the pace line
-    assert "behind the even pace" in rows["C0004"]["reason"]
+    # nothing planned: behind the pace line, but its 46 owed still fit the days to 2027-04-26
+    c4 = rows["C0004"]
+    assert (c4["owed"], c4["at_risk"], c4["behind_pace"]) == ("46", "false", "true")
+    assert c4["reason"] == "46 visits behind the even pace by the week of 2027-04-26"
+
+
+def test_at_risk_is_owed_visits_that_no_longer_fit(
+    loaded: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The format's rule: owed > 0 and more owed visits than visitable days left."""
+    out = tmp_path / "balances.csv"
+    assert main(["balances", "--as-of", "2027-03-01", "--out", str(out), "--db", loaded]) == 0
+    assert "3 at risk, 26 behind pace" in capsys.readouterr().out
+    rows = {r["contract_id"]: r for r in _rows(out)}
+    c4 = rows["C0004"]
+    assert (c4["owed"], c4["at_risk"], c4["behind_pace"]) == ("46", "true", "true")
+    assert c4["reason"].startswith("46 owed, 28 visitable days left; 46 visits behind")
+    assert all(r["at_risk"] == "false" for r in rows.values() if r["owed"] == "0")
 
 
 def test_sla_csv_follows_the_spec(loaded: str, tmp_path: Path) -> None:

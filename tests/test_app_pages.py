@@ -359,11 +359,18 @@ def test_balances_filters_charts_and_statements(
     monkeypatch: pytest.MonkeyPatch, book_url: str
 ) -> None:
     at = _page(monkeypatch, book_url, "balances")
+    at.date_input(key="bal_as_of").set_value(date(2027, 3, 1)).run()
     everything = at.dataframe[0].value
     assert len(everything) == 30
     at.checkbox(key="bal_at_risk").check().run()
     risky = at.dataframe[0].value
-    assert 0 < len(risky) < 30 and risky["at_risk"].all()
+    assert 0 < len(risky) < 30 and risky["at_risk"].all() and (risky["owed"] > 0).all()
+    at.checkbox(key="bal_at_risk").uncheck().run()
+    at.checkbox(key="bal_behind_pace").check().run()
+    behind = at.dataframe[0].value
+    assert 0 < len(behind) < 30 and behind["behind_pace"].all()
+    assert "at risk (owed visits no longer fit)" in at.caption[0].value
+    at.checkbox(key="bal_behind_pace").uncheck().run()
     at.multiselect(key="bal_packages").set_value(["scheduled"]).run()
     assert set(at.dataframe[0].value["package"]) == {"scheduled"}
     at.selectbox(key="bal_sort").set_value("owed (most first)").run()

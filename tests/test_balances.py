@@ -38,6 +38,7 @@ from scheduler.scenario import read_scenario
 from scheduler.services.balances import (
     BALANCE_COLUMNS,
     BURNDOWN_COLUMNS,
+    SPEC_BALANCE_COLUMNS,
     balances,
     burndown,
     write_balances_csv,
@@ -145,6 +146,10 @@ def test_counts_only_history_dated_on_or_before_as_of() -> None:
          [planned("2026-09-08")], 1),  # another visit that day, not this one
         ((record("2026-10-06", VisitStatus.DELIVERED, "P-2026-10-06"),),
          [planned("2026-10-06")], 1),  # recorded after as-of: not known yet
+        ((record("2026-09-08", VisitStatus.CANCELLED_BY_PROVIDER, "P-2026-09-08"),),
+         [planned("2026-09-08")], 0),  # this visit, cancelled
+        ((record("2026-09-08", VisitStatus.CANCELLED_BY_PROVIDER, "V-old"),),
+         [planned("2026-09-08", VisitKind.MAKE_UP, "V-new")], 1),  # owed visit re-booked there
         ((), [planned("2026-10-06", VisitKind.DEDICATED)], 0),
         ((), [planned("2026-10-06", VisitKind.MAKE_UP)], 1),
     ],
@@ -177,7 +182,7 @@ def test_an_applied_emergency_moves_from_planned_to_emergency_and_owed_stays() -
 # --------------------------------------------------------------------------- at risk
 
 JUNE = contract(visits=5, start="2027-06-01", weeks=4)
-"""Tue 1 to Mon 28 June 2027: five visitable weeks (the last one only its Monday)."""
+"""Tue 1 to Mon 28 June 2027: five visitable weeks (the last one only its Monday), 20 days."""
 JUNE_PLAN = [planned(day) for day in ("2027-06-01", "2027-06-08", "2027-06-15", "2027-06-22",
                                       "2027-06-28")]  # fmt: skip
 
@@ -187,33 +192,67 @@ NO_PACE = 100
 DELIVERED_1_JUNE = (record("2027-06-01", VisitStatus.DELIVERED),)
 
 
+OTHER_AT_S = contract(visits=5, start="2027-06-01", weeks=4, contract_id="D")
+"""A second contract of the same school: its planned days are taken for C too."""
+
+
 @pytest.mark.parametrize(
     ("scenario", "plan", "as_of", "reason"),
     [
         (book(JUNE), JUNE_PLAN, "2027-05-31", ""),
-        (book(JUNE, history=DELIVERED_1_JUNE), [], "2027-06-14", "4 owed, 3 visitable weeks left"),
+        # 4 owed, 10 days left in 3 weeks: two a week fits (catch-ups), so not at risk
+        (book(JUNE, history=DELIVERED_1_JUNE), [], "2027-06-14", ""),
+        # 5 fortnightly visits in 20 days: the rhythm is no limit on what fits
+        (book(contract(visits=5, cadence=Cadence.FORTNIGHTLY, start="2027-06-01", weeks=4)),
+         [], "2027-05-31", ""),
+        # Wed 23 to Mon 28 June: 24, 25, 28 left after the as-of day
+        (book(JUNE, history=DELIVERED_1_JUNE), [], "2027-06-22", ""),
+        (book(JUNE, history=DELIVERED_1_JUNE), [], "2027-06-23", "4 owed, 3 visitable days left"),
         (book(JUNE, history=DELIVERED_1_JUNE,
               closures=("2027-06-14", "2027-06-15", "2027-06-16", "2027-06-17", "2027-06-18",
                         "2027-06-21", "2027-06-22", "2027-06-23", "2027-06-24", "2027-06-25")),
          JUNE_PLAN[1:2], "2027-06-13", "3 owed, 1 visitable day left"),
+        # the school's planned days are taken, its own contract's or another's
+        (book(contract(visits=6, start="2027-06-01", weeks=4), history=DELIVERED_1_JUNE),
+         [planned("2027-06-24")], "2027-06-22", "4 owed, 3 visitable days left"),
+        (book(JUNE, OTHER_AT_S, history=DELIVERED_1_JUNE),
+         [planned("2027-06-23", contract_id="D"), planned("2027-06-24", contract_id="D")],
+         "2027-06-22", "4 owed, 2 visitable days left"),
         (book(JUNE), JUNE_PLAN[:3], "2027-06-30", "2 owed, period ended 2027-06-28"),
-        (book(contract(visits=5, cadence=Cadence.FORTNIGHTLY, start="2027-06-01", weeks=4)),
-         [], "2027-05-31", "5 owed, 5 visitable weeks left (room for 3 fortnightly visits)"),
+        (book(JUNE), JUNE_PLAN, "2027-06-30", ""),  # owes nothing: never at risk
     ],
-    ids=["fits", "too-few-weeks", "too-few-days", "period-ended", "fortnightly-rhythm"],
+    ids=["fits", "weeks-are-no-limit", "fortnightly-rhythm-is-no-limit", "exactly-fits",
+         "one-day-short", "too-few-days", "own-planned-days-taken", "school-planned-days-taken",
+         "period-ended", "period-ended-owing-nothing"],
 )  # fmt: skip
 def test_owed_visits_must_fit_what_is_left(
     scenario: Scenario, plan: list[PlannedVisit], as_of: str, reason: str
 ) -> None:
-    found = row(scenario, plan, as_of, pace_tolerance=NO_PACE)
-    assert (found["at_risk"], found["reason"]) == (bool(reason), reason)
+    """The format's `at_risk`: owed visits that no longer fit the visitable days left."""
+    (found,) = [
+        r
+        for r in balances(scenario, plan, D(as_of), pace_tolerance=NO_PACE).to_dict("records")
+        if r["contract_id"] == "C"
+    ]
+    assert (found["at_risk"], found["reason"], found["behind_pace"]) == (
+        bool(reason), reason, False
+    )  # fmt: skip
 
 
 def test_both_reasons_are_given() -> None:
-    found = row(book(JUNE, history=DELIVERED_1_JUNE), [], "2027-06-14")
+    found = row(book(JUNE, history=DELIVERED_1_JUNE), [], "2027-06-23")
+    assert (found["at_risk"], found["behind_pace"]) == (True, True)
     assert found["reason"] == (
-        "4 owed, 3 visitable weeks left; 4 visits behind the even pace by the week of 2027-06-28"
+        "4 owed, 3 visitable days left; 4 visits behind the even pace by the week of 2027-06-28"
     )
+
+
+def test_behind_pace_alone_is_an_early_warning_not_at_risk() -> None:
+    """4 owed with 10 days left fits: `at_risk` false, yet nothing is planned, so the account
+    manager still sees the contract behind the even pace, and why."""
+    found = row(book(JUNE, history=DELIVERED_1_JUNE), [], "2027-06-14")
+    assert (found["owed"], found["at_risk"], found["behind_pace"]) == (4, False, True)
+    assert found["reason"] == "4 visits behind the even pace by the week of 2027-06-28"
 
 
 AUTUMN = contract(visits=10, start="2026-09-07", weeks=10)
@@ -230,7 +269,7 @@ def _weekly(first_week: int, extra_weeks: tuple[int, ...] = ()) -> list[PlannedV
 
 
 @pytest.mark.parametrize(
-    ("plan", "tolerance", "at_risk", "reason"),
+    ("plan", "tolerance", "behind", "reason"),
     [
         (_weekly(0), 2, False, ""),
         (_weekly(2, (8, 9)), 2, False, ""),
@@ -240,10 +279,14 @@ def _weekly(first_week: int, extra_weeks: tuple[int, ...] = ()) -> list[PlannedV
     ids=["even", "two-behind-within-tolerance", "two-behind-tolerance-1", "three-behind"],
 )
 def test_plan_trailing_the_pace_line(
-    plan: list[PlannedVisit], tolerance: int, at_risk: bool, reason: str
+    plan: list[PlannedVisit], tolerance: int, behind: bool, reason: str
 ) -> None:
+    """Every bought visit is planned (owed 0): never `at_risk`, however far behind the pace;
+    trailing it is the `behind_pace` warning, with its reason."""
     found = row(book(AUTUMN), plan, "2026-09-06", pace_tolerance=tolerance)
-    assert (found["owed"], found["at_risk"], found["reason"]) == (0, at_risk, reason)
+    assert (found["owed"], found["at_risk"], found["behind_pace"], found["reason"]) == (
+        0, False, behind, reason
+    )  # fmt: skip
 
 
 def test_a_shortfall_made_good_before_as_of_is_history() -> None:
@@ -251,18 +294,19 @@ def test_a_shortfall_made_good_before_as_of_is_history() -> None:
     history = tuple(record(day, VisitStatus.DELIVERED) for day in
                     ("2026-09-22", "2026-09-24", "2026-09-29", "2026-10-01"))  # fmt: skip
     found = row(book(AUTUMN, history=history), _weekly(4), "2026-10-04", pace_tolerance=1)
-    assert (found["owed"], found["at_risk"]) == (0, False)
+    assert (found["owed"], found["at_risk"], found["behind_pace"]) == (0, False, False)
 
 
-def test_behind_now_is_at_risk_even_when_the_plan_catches_up() -> None:
+def test_behind_now_is_behind_pace_even_when_the_plan_catches_up() -> None:
     history = (record("2026-09-08", VisitStatus.DELIVERED),)
     found = row(book(AUTUMN, history=history), _weekly(4, (4, 5, 6)), "2026-10-04")
+    assert (found["owed"], found["at_risk"], found["behind_pace"]) == (0, False, True)
     assert found["reason"] == "3 visits behind the even pace by the week of 2026-09-28"
 
 
 def test_unbought_packages_are_never_at_risk() -> None:
     found = row(book(contract(Package.ON_DEMAND)), [], "2027-08-01")
-    assert (found["at_risk"], found["reason"]) == (False, "")
+    assert (found["at_risk"], found["behind_pace"], found["reason"]) == (False, False, "")
 
 
 # --------------------------------------------------------------------------- reconciliation
@@ -300,6 +344,7 @@ def test_every_example_contract_reconciles() -> None:
     frame = balances(scenario, plan, as_of)
     _reconciles(frame.to_dict("records"))
     assert frame.planned.sum() > 0 and frame.owed.sum() > 0
+    assert not (frame.at_risk & (frame.owed == 0)).any()  # owing nothing is never at risk
 
 
 EXAMPLE_PLAN = [
@@ -322,6 +367,11 @@ def test_example_balances_csv(db_url: str, tmp_path: Path) -> None:
     write_balances_csv(engine, D("2026-12-01"), out)
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert tuple(rows[0]) == BALANCE_COLUMNS
+    assert tuple(rows[0])[:13] == SPEC_BALANCE_COLUMNS == (
+        "contract_id", "school_id", "bought", "delivered", "emergency", "remote_in_lieu",
+        "cancelled_by_school", "cancelled_by_provider", "planned", "owed", "period_end",
+        "at_risk", "reason",
+    )  # fmt: skip
     by_id = {r["contract_id"]: r for r in rows}
     assert len(rows) == 30
     c1 = by_id["C0001"]
@@ -329,12 +379,13 @@ def test_example_balances_csv(db_url: str, tmp_path: Path) -> None:
         "contract_id": "C0001", "school_id": "S0001", "bought": "46", "delivered": "2",
         "emergency": "1", "remote_in_lieu": "1", "cancelled_by_school": "1",
         "cancelled_by_provider": "1", "planned": "2", "owed": "39", "period_end": "2027-07-12",
-        "at_risk": "true",
+        "at_risk": "false",  # 39 owed fit the ~140 visitable days to 12 July
     }  # fmt: skip
-    assert c1["reason"].startswith("39 owed, ")
+    assert c1["behind_pace"] == "true" and "behind the even pace" in c1["reason"]
     assert (by_id["C0011"]["planned"], by_id["C0011"]["owed"], by_id["C0011"]["at_risk"]) == (
         "0", "0", "false"
     )  # fmt: skip
+    assert all(r["at_risk"] == "false" or int(r["owed"]) > 0 for r in rows)
     _reconciles([{k: int(v) if v.isdigit() else v for k, v in r.items()} for r in rows])
 
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from scheduler.calendar import Calendar
 from scheduler.cli import main
+from scheduler.domain import HistoryVisit, VisitKind, VisitStatus
 from scheduler.scenario import read_scenario
-from scheduler.services.planning import plan
+from scheduler.services.balances import balances
+from scheduler.services.dataset import load_book, open_database
+from scheduler.services.planning import build_problem, plan, stored_roster
+from scheduler.travel import HomeLegs
 from solver.params import SolveParams
 from tests.support import EXAMPLE
 
@@ -166,3 +172,62 @@ def test_a_contract_whose_period_is_over_is_unplaced_with_its_reason_not_deferre
     assert unplaced["C0019"].visits > 0
     assert unplaced["C0019"].reason.startswith("the contract's period ended on 2027-03-01")
     assert later.validation.metrics.shortfall >= unplaced["C0019"].visits
+
+
+# --- a recorded appointment's day is not booked again -------------------------------------------
+
+
+@pytest.mark.parametrize("status", list(VisitStatus))
+def test_a_day_with_a_history_record_of_the_contract_is_not_offered_to_it(
+    status: VisitStatus,
+) -> None:
+    """C0009 (S0009, Fridays PM) recorded on Fri 2026-11-20 in any status: the planner may not
+    put a visit of C0009 on that day again (a cancelled appointment is not re-booked there)."""
+    scenario, _ = read_scenario(EXAMPLE)
+    cancelled = date(2026, 11, 20)
+    record = HistoryVisit("V-C0009-20261120", "C0009", cancelled, "PM", "T005", status)
+    scenario = replace(scenario, history=[*scenario.history, record])
+    problem = build_problem(scenario, date(2026, 11, 16), date(2026, 11, 27),
+                            calendar=Calendar(scenario), travel=HomeLegs(scenario))  # fmt: skip
+    (c0009,) = [c for c in problem.instance.contracts if c.id == "C0009"]
+    offered = {date.fromordinal(d) for d in (*c0009.term_days, *c0009.holiday_days)}
+    assert cancelled not in offered
+    assert {date(2026, 11, 19), date(2026, 11, 27)} <= offered  # the rest of the horizon stays
+
+
+def test_a_replan_after_a_provider_cancellation_keeps_off_the_cancelled_day(tmp_path: Path) -> None:
+    """/work/round3/repro_cancel_slot_reuse.sh, made certain: plan a week, cancel the C0009 visit
+    by the provider (the owed visit moves to another day), then re-plan only the cancelled
+    day, where C0009 is still owed a share: the re-plan must not book C0009 into it again, and
+    balances count as planned exactly the roster's visits without a history record."""
+    db = f"sqlite:///{tmp_path / 'cancel.db'}"
+    assert main(["import", str(EXAMPLE), "--db", db]) == 0
+    assert main(["plan", "--from", "2026-11-16", "--to", "2026-11-20", "--time-limit", "8",
+                 "--db", db]) == 0  # fmt: skip
+    engine = open_database(db)
+    week = stored_roster(engine, date(2026, 11, 16), date(2026, 11, 20))
+    before = [v for v in week if v.contract_id == "C0009"]
+    victim = max(before, key=lambda v: v.date)
+    day = victim.date.isoformat()
+    assert main(["cancel", victim.visit_id, "--by", "provider", "--time-limit", "5",
+                 "--db", db]) == 0  # fmt: skip
+    after = [v for v in stored_roster(engine, date.min, date.max) if v.contract_id == "C0009"]
+    assert len(after) == len(before) and victim.date not in {v.date for v in after}
+    assert main(["plan", "--from", day, "--to", day, "--time-limit", "5", "--db", db]) == 0
+
+    roster = stored_roster(engine, date.min, date.max)
+    book = load_book(engine)
+    assert any(h.visit_id == victim.visit_id for h in book.history)
+    assert not [v for v in roster if v.contract_id == "C0009" and v.date == victim.date]
+    as_of = date(2026, 12, 31)
+    recorded = {h.visit_id for h in book.history if h.date <= as_of}
+    frame = balances(book, roster, as_of).set_index("contract_id")
+    for contract in book.contracts:
+        unrecorded = [
+            v
+            for v in roster
+            if v.contract_id == contract.contract_id
+            and v.kind is not VisitKind.DEDICATED
+            and v.visit_id not in recorded
+        ]
+        assert frame.loc[contract.contract_id, "planned"] == len(unrecorded), contract.contract_id

@@ -112,3 +112,23 @@ def test_html_prints_one_school_per_page_and_escapes_every_value(example: Scenar
     assert page.count('<p class="provider">A&amp;B &lt;IT&gt;</p>') == 2
     assert page.count('<section class="statement">') == 2
     assert "page-break-after: always" in page
+
+
+def test_standing_tells_at_risk_from_behind_the_pace(example: Scenario) -> None:
+    """At risk is balances.csv's `at_risk` (owed visits that no longer fit the days left);
+    trailing the even pace while they still fit is an early warning, not "at risk"."""
+    (autumn,) = statements(example, _plan("2027-01-07"), *AUTUMN, ["S0001"])
+    behind = autumn.balances[0]
+    assert (behind.owed, behind.at_risk, behind.behind_pace) == (40, False, True)
+    assert behind.standing == f"early warning: {behind.reason}"
+    assert behind.reason.startswith("40 visits behind the even pace")
+    (june,) = statements(example, [], date(2027, 6, 1), date(2027, 7, 1), ["S0001"])
+    late = june.balances[0]
+    assert (late.owed, late.at_risk, late.behind_pace) == (41, True, True)
+    assert late.standing == f"at risk: {late.reason}" and late.reason.startswith("41 owed, ")
+    rows = list(csv.DictReader(io.StringIO(statements_csv([autumn, june]))))
+    details = [r["detail"] for r in rows if r["section"] == "balance"]
+    assert details[0].endswith(f"; early warning: {behind.reason}")
+    assert details[1].endswith(f"; at risk: {late.reason}")
+    page = statements_html([autumn, june])
+    assert "early warning: 40 visits behind" in page and "at risk: 41 owed, " in page

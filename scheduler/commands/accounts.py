@@ -28,7 +28,8 @@ def cmd_balances(args: argparse.Namespace) -> int:
         engine_from(args), args.as_of, Path(args.out), pace_tolerance=args.pace_tolerance
     )
     at_risk = int(frame["at_risk"].sum()) if len(frame) else 0
-    print(f"wrote {len(frame)} contracts to {args.out}; {at_risk} at risk")
+    behind = int(frame["behind_pace"].sum()) if len(frame) else 0
+    print(f"wrote {len(frame)} contracts to {args.out}; {at_risk} at risk, {behind} behind pace")
     return EXIT_OK
 
 
@@ -61,7 +62,9 @@ def cmd_statement(args: argparse.Namespace) -> int:
 
 
 def register(add: AddCommand) -> None:
-    p = add("balances", cmd_balances, "each contract's visit balance and at-risk flag as CSV")
+    p = add(
+        "balances", cmd_balances, "each contract's visit balance, at-risk and behind-pace flags"
+    )
     p.add_argument("--as-of", type=iso_date, required=True, metavar="DATE")
     p.add_argument("--out", required=True, metavar="BALANCES_CSV")
     p.add_argument(
@@ -69,7 +72,8 @@ def register(add: AddCommand) -> None:
         type=int,
         default=2,
         metavar="N",
-        help="at risk when delivered + planned falls more than N visits behind the pace line",
+        help="behind_pace when delivered + planned falls more than N visits behind the even "
+        "pace (an early warning; at_risk is owed visits that no longer fit the days left)",
     )
     add_db(p)
 

@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from scheduler.calendar import Calendar
-from scheduler.contracts import bought, has_cadence, period_end, regular_capacity
+from scheduler.contracts import bought, period_end
 from scheduler.domain import (
     CONSUMING_STATUSES,
     Contract,
@@ -37,7 +37,7 @@ from scheduler.store.db import session_scope
 from scheduler.store.repository import load_plan, load_scenario
 
 STATUSES: tuple[VisitStatus, ...] = tuple(VisitStatus)
-BALANCE_COLUMNS: tuple[str, ...] = (
+SPEC_BALANCE_COLUMNS: tuple[str, ...] = (
     "contract_id",
     "school_id",
     "bought",
@@ -49,6 +49,11 @@ BALANCE_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 """balances.csv of the scenario format, in its order."""
+
+BALANCE_COLUMNS: tuple[str, ...] = (*SPEC_BALANCE_COLUMNS, "behind_pace")
+"""What balances.csv holds: the format's columns, then the product's own (readers ignore
+unknown columns): `behind_pace`, the account managers' early warning that delivered plus
+planned trails the even pace, which is not the format's `at_risk`."""
 
 BURNDOWN_COLUMNS: tuple[str, ...] = (
     "week",
@@ -63,17 +68,24 @@ BURNDOWN_COLUMNS: tuple[str, ...] = (
 """Per week (Monday): records and plan visits that week, then the running lines a chart draws."""
 
 DEFAULT_PACE_TOLERANCE = 2
-"""Visits the plan may trail the even pace before a contract is flagged: a weekly contract
-may lose two weeks (a sick technician, a snow day) and catch up without alarming anyone."""
+"""Visits the plan may trail the even pace before a contract is flagged `behind_pace`: a
+weekly contract may lose two weeks (a sick technician, a snow day) and catch up without
+alarming anyone."""
 
 
 # --------------------------------------------------------------------------- the rules
 
 
 def counts_as_planned(visit: PlannedVisit, recorded: RecordIndex) -> bool:
-    """A plan visit is planned until history records it (by visit_id, or by contract, day and
-    window), even when its day has passed; a dedicated day is time on site, never a bought
-    visit."""
+    """A plan visit is planned until history records it, even when its day has passed; a
+    dedicated day is time on site, never a bought visit.
+
+    A record is the plan visit with its `visit_id` (the product records a cancellation or an
+    emergency under the visit's own id). A record under another id (history imported with
+    its own ids) stands for the plan visit in its contract, day and window, unless it is
+    `cancelled_by_provider`: that appointment left the plan when it was cancelled, so a
+    plan visit in its slot is the owed visit booked again, which is still to come.
+    """
     if visit.kind is VisitKind.DEDICATED:
         return False
     return visit.visit_id not in recorded.ids and (
@@ -103,34 +115,27 @@ class Room:
     """What is left of a contract's period after the as-of date for visits not yet planned."""
 
     days: int
-    """Visitable days on which the school has nothing planned yet."""
-    weeks: int
-    """Weeks with such a day in which this contract has nothing planned yet."""
+    """Visitable days after the as-of date on which the school has nothing planned yet."""
     ended: bool
 
 
-def capacity(contract: Contract, room: Room) -> int:
-    """Owed visits that still fit: one a free day, and no more than the cadence's regular
-    rhythm over the free weeks (catch-ups beyond it are the planner's to place)."""
-    if not has_cadence(contract):
-        return room.days
-    return min(room.days, regular_capacity(contract, room.weeks))
-
-
 def fit_reason(contract: Contract, owed_visits: int, room: Room) -> str | None:
-    """At risk when the owed visits no longer fit the rest of the period."""
+    """`at_risk` of the format: "the owed visits no longer fit the visitable days left in the
+    period", read as owed > 0 and owed > the free days left.
+
+    A school gets at most one visit a day, so each owed visit needs a day of its own: a
+    visitable day of the contract (its calendar: weekdays, term or holiday access, no public
+    holiday, shutdown or closure, inside the period) after the as-of date on which the
+    school has no visit planned yet (those days are taken; the planned visits are not owed).
+    The cadence's rhythm is not a limit here: catch-ups (two in a week) are how a weekly
+    contract delivers, and a plan trailing the even pace is `behind_pace`, not at risk.
+    """
     if owed_visits == 0:
         return None
     if room.ended:
         return f"{owed_visits} owed, period ended {period_end(contract).isoformat()}"
-    room_for = capacity(contract, room)
-    if owed_visits <= room_for:
+    if owed_visits <= room.days:
         return None
-    if has_cadence(contract) and room_for < room.days:
-        reason = f"{owed_visits} owed, {_count(room.weeks, 'visitable week')} left"
-        if room_for != room.weeks:
-            reason += f" (room for {room_for} {contract.cadence.value} visits)"
-        return reason
     return f"{owed_visits} owed, {_count(room.days, 'visitable day')} left"
 
 
@@ -141,7 +146,8 @@ def pace_line(bought_visits: int, visitable_weeks: int) -> list[float]:
 
 
 def pace_reason(behind: float, week: date, tolerance: int) -> str | None:
-    """At risk when delivered plus planned trails the pace line by more than `tolerance`."""
+    """`behind_pace` (an early warning, not `at_risk`): delivered plus planned trails the
+    pace line by more than `tolerance`."""
     if behind <= tolerance:
         return None
     return f"{_number(behind)} visits behind the even pace by the week of {week.isoformat()}"
@@ -174,17 +180,24 @@ def _monday(week: int) -> date:
 
 @dataclass(frozen=True, slots=True)
 class RecordIndex:
-    """History records known on the as-of date, as plan visits are matched against them."""
+    """History records known on the as-of date, as plan visits are matched against them
+    (`counts_as_planned`)."""
 
     ids: frozenset[str]
     slots: frozenset[tuple[str, date, str]]
+    """(contract, day, window) of the records that may stand for a plan visit of another id:
+    not `cancelled_by_provider`, whose slot a re-booked visit may take."""
 
     @classmethod
     def of(cls, records: Iterable[HistoryVisit]) -> RecordIndex:
         records = list(records)
         return cls(
             frozenset(v.visit_id for v in records),
-            frozenset((v.contract_id, v.date, v.window) for v in records),
+            frozenset(
+                (v.contract_id, v.date, v.window)
+                for v in records
+                if v.status is not VisitStatus.CANCELLED_BY_PROVIDER
+            ),
         )
 
 
@@ -221,10 +234,8 @@ class _Ledger:
 
 def _room(contract: Contract, visitable: list[date], as_of: date, ledger: _Ledger) -> Room:
     busy = ledger.busy.get(contract.school_id, set())
-    planned_weeks = {(day - 1) // 7 for day in ledger.planned.get(contract.contract_id, ())}
     free = [day for day in visitable[bisect_right(visitable, as_of) :] if day not in busy]
-    weeks = _weeks(free) - planned_weeks
-    return Room(len(free), len(weeks), as_of >= period_end(contract))
+    return Room(len(free), as_of >= period_end(contract))
 
 
 def _behind_pace(
@@ -261,6 +272,8 @@ def balances(
 
     Counts are history records dated on or before `as_of`; `planned` is the plan's
     unrecorded visits; bought = consumed + planned + owed unless the plan over-books.
+    `at_risk` is the format's (owed visits that no longer fit, `fit_reason`), `behind_pace`
+    the early warning (`pace_reason`); `reason` gives whichever apply, in that order.
     """
     calendar = Calendar(scenario)
     ledger = _Ledger.of(scenario, plan, as_of)
@@ -270,12 +283,11 @@ def balances(
         consumed = sum(counts[status] for status in CONSUMING_STATUSES)
         planned = len(ledger.planned.get(contract.contract_id, ()))
         left = owed(bought(contract), consumed, planned)
-        reasons: list[str] = []
+        fit = pace = None
         if bought(contract):
             visitable = calendar.visitable_days(contract.contract_id)
             fit = fit_reason(contract, left, _room(contract, visitable, as_of, ledger))
             pace = pace_reason(*_behind_pace(contract, visitable, as_of, ledger), pace_tolerance)
-            reasons = [reason for reason in (fit, pace) if reason]
         records.append(
             (
                 contract.contract_id,
@@ -285,8 +297,9 @@ def balances(
                 planned,
                 left,
                 period_end(contract),
-                bool(reasons),
-                "; ".join(reasons),
+                fit is not None,
+                "; ".join(reason for reason in (fit, pace) if reason),
+                pace is not None,
             )
         )
     return pd.DataFrame(records, columns=list(BALANCE_COLUMNS))

@@ -250,6 +250,12 @@ def build_problem(
     history_by_contract: dict[str, list[HistoryVisit]] = {}
     for record in scenario.history:
         history_by_contract.setdefault(record.contract_id, []).append(record)
+
+    def recorded_days(contract: Contract) -> set[date]:
+        """Days holding any history record of the contract: an appointment that was recorded
+        (delivered, cancelled by either side, in lieu) is never re-booked into its own day."""
+        return {record.date for record in history_by_contract.get(contract.contract_id, [])}
+
     contract_school = {c.contract_id: c.school_id for c in scenario.contracts}
     for record in scenario.history:
         if record.status in ON_SITE_STATUSES and record.contract_id in contract_school:
@@ -278,8 +284,10 @@ def build_problem(
             - outside.get(contract.contract_id, 0)
             - fixed_count.get(contract.contract_id, 0)
         )
-        blocked = history_days.get(contract.school_id, set()) | fixed_days.get(
-            contract.school_id, set()
+        blocked = (
+            history_days.get(contract.school_id, set())
+            | fixed_days.get(contract.school_id, set())
+            | recorded_days(contract)
         )
         term = [
             d

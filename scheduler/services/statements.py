@@ -86,7 +86,19 @@ class Balance:
     planned: int
     owed: int
     at_risk: bool
+    """The owed visits no longer fit the days left in the period (balances.csv's `at_risk`)."""
+    behind_pace: bool
+    """Delivered plus planned trails the even pace: an early warning, not `at_risk`."""
     reason: str
+
+    @property
+    def standing(self) -> str:
+        """Both signals in the customer's words: at risk, else behind the pace, else on track."""
+        if self.at_risk:
+            return f"at risk: {self.reason}"
+        if self.behind_pace:
+            return f"early warning: {self.reason}"
+        return "on track"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +170,7 @@ def _balance(contract: Contract, row: pd.Series) -> Balance:
         int(row["planned"]),
         int(row["owed"]),
         bool(row["at_risk"]),
+        bool(row["behind_pace"]),
         str(row["reason"]),
     )
 
@@ -240,7 +253,7 @@ def _balance_detail(balance: Balance) -> str:
         f"bought {balance.bought}, used {balance.used}, planned {balance.planned}, "
         f"owed {balance.owed}"
     )
-    return text + (f"; at risk: {balance.reason}" if balance.at_risk else "")
+    return text + (f"; {balance.standing}" if balance.at_risk or balance.behind_pace else "")
 
 
 def _csv_rows(statement: Statement) -> Iterable[list[str]]:
@@ -311,7 +324,6 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], empty: str)
 
 
 def _balance_cells(balance: Balance) -> list[object]:
-    standing = f"at risk: {balance.reason}" if balance.at_risk else "on track"
     return [
         balance.contract_id,
         balance.package,
@@ -320,7 +332,7 @@ def _balance_cells(balance: Balance) -> list[object]:
         balance.used,
         balance.planned,
         balance.owed,
-        standing,
+        balance.standing,
     ]
 
 

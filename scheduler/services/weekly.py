@@ -334,9 +334,10 @@ def calendar_sequence(states: Sequence[PublishedVisit]) -> int:
 def contracts_at_risk(
     scenario: Scenario, plan: Sequence[PlannedVisit], as_of: date
 ) -> list[AtRisk]:
-    """The balances' verdict (owed visits that no longer fit, or falling behind the pace)."""
+    """The balances' verdicts: owed visits that no longer fit (`at_risk`) or falling behind
+    the even pace (`behind_pace`), so the Monday summary warns while there is time to act."""
     frame = balances(scenario, plan, as_of)
-    risky = frame[frame["at_risk"].astype(bool)]
+    risky = frame[frame["at_risk"].astype(bool) | frame["behind_pace"].astype(bool)]
     return [
         AtRisk(str(r.contract_id), str(r.school_id), int(r.owed), str(r.reason))
         for r in risky.itertuples(index=False)

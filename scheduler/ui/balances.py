@@ -31,7 +31,14 @@ table.insert(2, "school", table["contract_id"].map(contracts["school"]))
 table.insert(3, "package", table["contract_id"].map(contracts["package"]))
 
 cols = st.columns([1, 2, 2, 2, 2])
-at_risk = cols[0].checkbox("At risk only", key="bal_at_risk")
+at_risk = cols[0].checkbox(
+    "At risk only", key="bal_at_risk", help="Owed visits no longer fit the days left in the period"
+)
+behind_pace = cols[0].checkbox(
+    "Behind pace only",
+    key="bal_behind_pace",
+    help="Early warning: delivered + planned trails the even pace (may still catch up)",
+)
 packages = cols[1].multiselect("Package", sorted(table["package"].unique()), key="bal_packages")
 schools = cols[2].multiselect(
     "School",
@@ -47,6 +54,8 @@ sort = cols[4].selectbox("Sort by", list(SORTS), key="bal_sort")
 shown = table
 if at_risk:
     shown = shown[shown["at_risk"]]
+if behind_pace:
+    shown = shown[shown["behind_pace"]]
 if packages:
     shown = shown[shown["package"].isin(packages)]
 if schools:
@@ -56,7 +65,10 @@ if techs:
     shown = shown[shown["contract_id"].isin(served)]
 column, ascending = SORTS[sort or "owed (most first)"]
 shown = shown.sort_values([column, "contract_id"], ascending=[ascending, True])
-st.caption(f"{len(shown)} of {len(table)} contracts · {int(table['at_risk'].sum())} at risk")
+st.caption(
+    f"{len(shown)} of {len(table)} contracts · {int(table['at_risk'].sum())} at risk "
+    f"(owed visits no longer fit) · {int(table['behind_pace'].sum())} behind the even pace"
+)
 st.dataframe(shown, hide_index=True, width="stretch", key="bal_table")
 
 st.subheader("Burn-down")
