@@ -7,8 +7,9 @@ times, so the sets and window relations are computed here once.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -149,6 +150,21 @@ class InstanceIndex:
 
     def school_of(self, contract: int) -> str:
         return self.instance.contracts[contract].school
+
+    def nearest_others(self, contracts: Sequence[int], k: int) -> dict[int, list[int]]:
+        """Each contract's k nearest among `contracts` of other schools (travel both ways)."""
+        inst = self.instance
+        out = {}
+        for a in contracts:
+            la = inst.contracts[a].location
+
+            def dist(b: int, la: int = la) -> tuple[int, int]:
+                lb = inst.contracts[b].location
+                return (self.travel(la, lb) + self.travel(lb, la), b)
+
+            others = (b for b in contracts if inst.contracts[b].school != inst.contracts[a].school)
+            out[a] = heapq.nsmallest(k, others, key=dist)
+        return out
 
     @cached_property
     def contract_weeks(self) -> list[tuple[int, ...]]:

@@ -29,6 +29,8 @@ from solver.occupancy import Occupancy
 
 TECHNICIANS = 4
 """Technicians tried per move: the contract's own, then the nearest eligible."""
+NEIGHBOURS = 5
+"""Nearby schools whose technician-day a contract may join."""
 
 Place = tuple[int, int, int]
 """(day, window, technician)."""
@@ -244,6 +246,7 @@ def polish(
         for c, contract in enumerate(ix.instance.contracts)
         if contract.cadence_days > 0 and len(plan.visits[c]) >= 2 and plan.movable(c)
     ]
+    near = ix.nearest_others(contracts, NEIGHBOURS)
     for wide in (False, True):
         improved = True
         while improved and not budget.spent():
@@ -251,7 +254,7 @@ def polish(
             for c in sorted(contracts, key=lambda c: -plan.contract_cost(c)):
                 if budget.spent():
                     break
-                improved |= _reslot(plan, c, wide)
+                improved |= _reslot(plan, c, wide) or _join(plan, c, near[c])
             for c in contracts:
                 if budget.spent():
                     break
@@ -282,6 +285,27 @@ def _reslot(plan: _Plan, c: int, wide: bool) -> bool:
                         shift(a, (day_of(week(a.day), wd), win, t))
                 if plan.settle():
                     return True
+    return False
+
+
+def _join(plan: _Plan, c: int, neighbours: list[int]) -> bool:
+    """The contract onto a nearby school's technician and weekday (its usual ones), so the
+    two share a technician-day in the weeks both visit: the pairing the standing model
+    rewards, tried again on the plan as it ended."""
+    eligible = set(plan.ix.eligible[c])
+    for n in neighbours:
+        if not plan.visits[n]:
+            continue
+        (wd, _), t = plan.usual(n)
+        if t not in eligible:
+            continue
+        for win in plan.inst.contracts[c].windows:
+            plan.begin()
+            for a in plan.movable(c):
+                if (weekday(a.day), a.window, a.technician) != (wd, win, t):
+                    plan.move(a, (day_of(week(a.day), wd), win, t))
+            if plan.settle():
+                return True
     return False
 
 

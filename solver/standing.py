@@ -25,7 +25,6 @@ Books above `REGION_CONTRACTS` contracts are solved region by region
 
 from __future__ import annotations
 
-import heapq
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -202,7 +201,8 @@ class Book:
         )
         techs_of = {c: {o.slot.technician for o in self.options[c]} for c in self.contracts}
         out: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
-        for a, b in _neighbour_pairs(ix, self.contracts, k):
+        near = ix.nearest_others(self.contracts, k)
+        for a, b in sorted({(min(a, b), max(a, b)) for a, ns in near.items() for b in ns}):
             la, lb = inst.contracts[a].location, inst.contracts[b].location
             if min(ix.travel(la, lb), ix.travel(lb, la)) > longest:
                 continue
@@ -446,19 +446,3 @@ def _saving(ix: InstanceIndex, a: int, b: int, t: int) -> int:
     ab = tr(la, home) + tr(home, lb) - tr(la, lb)
     ba = tr(lb, home) + tr(home, la) - tr(lb, la)
     return (ab + ba) // 2
-
-
-def _neighbour_pairs(ix: InstanceIndex, contracts: list[int], k: int) -> list[tuple[int, int]]:
-    """Each contract with its k nearest others of other schools (travel both ways), unordered."""
-    inst = ix.instance
-    pairs: set[tuple[int, int]] = set()
-    for a in contracts:
-        la = inst.contracts[a].location
-
-        def dist(b: int, la: int = la) -> tuple[int, int]:
-            lb = inst.contracts[b].location
-            return (ix.travel(la, lb) + ix.travel(lb, la), b)
-
-        others = (b for b in contracts if inst.contracts[b].school != inst.contracts[a].school)
-        pairs.update((min(a, b), max(a, b)) for b in heapq.nsmallest(k, others, key=dist))
-    return sorted(pairs)

@@ -10,7 +10,7 @@ from solver_kit import AM, MONDAY, contract, instance, random_instance, random_p
 from solver.evaluate import check, evaluate, objective
 from solver.index import InstanceIndex
 from solver.instance import Assignment, week, weekday
-from solver.polish import Budget, polish
+from solver.polish import Budget, _join, _Plan, polish
 
 WEEKS = 4
 DAYS = tuple(MONDAY + 7 * w + d for w in range(WEEKS) for d in range(5))
@@ -89,3 +89,34 @@ def test_polish_never_breaks_a_rule_never_costs_more_and_keeps_each_visit_in_its
     weeks = lambda p: Counter((a.contract, week(a.day)) for a in p)  # noqa: E731
     assert weeks(out) == weeks(plan)
     assert not set(out) & set(inst.fixed)
+
+
+def test_a_contract_joins_a_nearby_schools_technician_day() -> None:
+    """A (location 2) is driven 20 min each way by T0; B (3) is 5 min from A and 10 from T1's
+    home: on B's day with T1, A's round trip of 40 becomes 15 more minutes of B's route."""
+    travel = [
+        [0, 30, 20, 25],
+        [30, 0, 10, 10],
+        [20, 10, 0, 5],
+        [25, 10, 5, 0],
+    ]
+    techs = [technician(0, DAYS), technician(1, DAYS)]
+    inst = instance(
+        [
+            contract(2, owed=WEEKS, days=DAYS, cadence_days=7, technicians=(0, 1)),
+            contract(3, owed=WEEKS, days=DAYS, cadence_days=7, technicians=(1,)),
+        ],
+        techs,
+        travel=travel,
+    )
+    plan = [
+        *(Assignment(0, _day(w, 0), AM, 0) for w in range(WEEKS)),
+        *(Assignment(1, _day(w, 1), AM, 1) for w in range(WEEKS)),
+    ]
+    polished = _Plan(InstanceIndex(inst), plan, Budget(10**6, lambda: 1.0))
+    assert _join(polished, 0, [1])
+    moved = polished.movable(0)
+    assert {(weekday(a.day), a.technician) for a in moved} == {(1, 1)}
+    out = [*moved, *polished.movable(1)]
+    assert check(inst, out) == []
+    assert evaluate(inst, out)["travel"] < evaluate(inst, plan)["travel"]
