@@ -15,12 +15,14 @@ from sqlalchemy.engine import Engine
 
 from scheduler.calendar import Calendar
 from scheduler.cli import main
+from scheduler.contracts import without_mirrored_history
 from scheduler.demo import generate
 from scheduler.domain import (
     LONDON,
     Cadence,
     Contract,
     Grade,
+    HistoryVisit,
     Nation,
     Package,
     PlannedVisit,
@@ -83,14 +85,14 @@ def seeded(url: str, book: tuple[Scenario, tuple[PlannedVisit, ...]] | None = No
     scenario, roster = book or planned_demo()
     engine = make_engine(url)
     migrate(engine)
-    last = max(v.date for v in roster)
+    first, last = min(FROM, *(v.date for v in roster)), max(v.date for v in roster)
     with session_scope(engine) as session:
         replace_scenario(session, scenario=scenario)
         save_plan(
             session,
             visits=roster,
             run=PlanRunInfo(status="FEASIBLE"),
-            date_from=FROM,
+            date_from=first,
             date_to=last,
         )
     return engine
@@ -507,7 +509,8 @@ def test_a_full_replan_after_a_change_keeps_the_ids_it_can(tmp_path: Path) -> No
 
 def _tight_book() -> tuple[Scenario, tuple[PlannedVisit, ...]]:
     """One technician who works Mondays and Tuesdays, one visit a day; school A's period
-    ends on Sunday 29 November, school B's runs on. A's Monday visit can only go to
+    ends on Sunday 29 November, school B's runs on. As of Monday 23 November (the
+    dispatcher's `as_of`: nothing before it moves), A's Monday visit can only go to
     Tuesday, where B's visit is."""
     tech = Technician("T1", "Tess", 51.30, 0.50, Grade.SECOND_LINE, work_days=frozenset({0, 1}),
                       max_visits_per_day=1)  # fmt: skip
@@ -546,7 +549,8 @@ def _tight_book() -> tuple[Scenario, tuple[PlannedVisit, ...]]:
 
 def test_a_neighbour_moves_only_when_that_places_a_displaced_visit(tmp_path: Path) -> None:
     engine = seeded(sqlite_url(tmp_path), _tight_book())
-    diff = disruption.closure(engine, "A", date(2026, 11, 23), params=PARAMS, apply=True)
+    monday = date(2026, 11, 23)
+    diff = disruption.closure(engine, "A", monday, as_of=monday, params=PARAMS, apply=True)
     assert diff.unplaced == []
     moved = {c.visit.visit_id: c for c in diff.changes}
     assert moved["V-CA-20261123"].after.date == date(2026, 11, 24)
@@ -559,8 +563,9 @@ def test_a_neighbour_moves_only_when_that_places_a_displaced_visit(tmp_path: Pat
 
 def test_a_visit_no_slot_can_take_stays_owed_with_the_reason(tmp_path: Path) -> None:
     engine = seeded(sqlite_url(tmp_path), _tight_book())
+    monday = date(2026, 11, 23)
     diff = disruption.closure(
-        engine, "A", date(2026, 11, 23), date(2026, 11, 24), params=PARAMS, apply=True
+        engine, "A", monday, date(2026, 11, 24), as_of=monday, params=PARAMS, apply=True
     )
     assert not diff.not_displaced
     (unplaced,) = diff.unplaced
@@ -569,3 +574,184 @@ def test_a_visit_no_slot_can_take_stays_owed_with_the_reason(tmp_path: Path) -> 
     (effect,) = [b for b in diff.balance if b.contract_id == "CA"]
     assert effect.owed[1] == effect.owed[0] + 1
     assert "V-CB-20261124" in {v.visit_id for v in plan_of(engine)}
+
+
+# --- a contract's last days: nothing but history is fixed ----------------------------------------
+
+
+def _last_days_book(
+    planned: tuple[date, ...], *, bought: int, history: tuple[date, ...] = ()
+) -> tuple[Scenario, tuple[PlannedVisit, ...]]:
+    """School A with one full-time technician; A's period ends on Sunday 29 November, so
+    Friday 27 November is its last visitable day. `planned` are A's visits (AM, T1),
+    `history` its delivered ones."""
+    tech = Technician("T1", "Tess", 51.30, 0.50, Grade.SECOND_LINE)
+    school = School("A", "School A", 51.31, 0.51, Nation.ENG, "KENT")
+    contract = Contract("CA", "A", Package.SCHEDULED, date(2026, 9, 7), 12, bought, Cadence.WEEKLY)
+    records = [
+        HistoryVisit(f"H-CA-{day:%Y%m%d}", "CA", day, "AM", "T1", VisitStatus.DELIVERED)
+        for day in history
+    ]
+    scenario = Scenario(
+        schools=[school],
+        technicians=[tech],
+        contracts=[contract],
+        term_dates=[TermBlock("KENT", date(2026, 9, 1), date(2026, 12, 18))],
+        history=records,
+    )
+    am = scenario.window("3h", "AM")
+    roster = tuple(
+        PlannedVisit(
+            f"V-CA-{day:%Y%m%d}", day, "AM", am.start, am.end, "A", "CA", "T1", VisitKind.SCHEDULED
+        )
+        for day in planned
+    )
+    assert validate_roster(scenario, roster).violations == []
+    return scenario, roster
+
+
+LAST_DAY = date(2026, 11, 27)
+
+
+def test_a_visit_closed_out_of_the_periods_last_day_is_replaced_earlier_by_default(
+    tmp_path: Path,
+) -> None:
+    """The spec: every displaced visit is re-placed wherever any slot allows, and only history
+    and published versions are fixed. Days before the closure that nothing recorded are free;
+    `as_of` still makes them fixed when the dispatcher says so."""
+    engine = seeded(sqlite_url(tmp_path), _last_days_book((date(2026, 11, 16), LAST_DAY), bought=2))
+    before = snapshot(engine)
+    told = disruption.closure(engine, "A", LAST_DAY, as_of=LAST_DAY, params=PARAMS)
+    assert [u.contract_id for u in told.unplaced] == ["CA"]
+    assert snapshot(engine) == before
+
+    diff = disruption.closure(engine, "A", LAST_DAY, reason="snow", params=PARAMS, apply=True)
+    assert diff.unplaced == []
+    (moved,) = diff.changes
+    assert moved.visit.visit_id == "V-CA-20261127" and moved.after is not None
+    assert date(2026, 11, 16) < moved.after.date < LAST_DAY
+    assert not diff.not_displaced
+    (effect,) = diff.balance
+    assert effect.owed == (0, 0)
+    stored = {v.visit_id: v.date for v in plan_of(engine)}
+    assert stored == {"V-CA-20261116": date(2026, 11, 16), "V-CA-20261127": moved.after.date}
+
+
+def test_a_displaced_visit_never_goes_to_a_day_history_has_already_recorded(
+    tmp_path: Path,
+) -> None:
+    """The book's history runs to Tuesday 24 November: re-placing goes after it, not into the
+    free days before it."""
+    book = _last_days_book((LAST_DAY,), bought=3, history=(date(2026, 11, 16), date(2026, 11, 24)))
+    engine = seeded(sqlite_url(tmp_path), book)
+    assert disruption.fixed_until(visits.load_book(engine)) == date(2026, 11, 24)
+    diff = disruption.closure(engine, "A", LAST_DAY, params=PARAMS, apply=True)
+    assert diff.unplaced == []
+    (moved,) = diff.changes
+    assert moved.after is not None
+    assert moved.after.date in (date(2026, 11, 25), date(2026, 11, 26))
+
+
+def test_closure_cli_replaces_a_last_day_visit_earlier_without_as_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = sqlite_url(tmp_path)
+    seeded(url, _last_days_book((date(2026, 11, 16), LAST_DAY), bought=2))
+    argv = ["closure", "A", "--from", str(LAST_DAY), "--time-limit", "2", "--dry-run", "--db", url]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "moved: V-CA-20261127" in out and "re-placed" in out
+    assert "unplaced" not in out
+
+
+def test_absence_on_the_periods_last_day_replaces_the_visit_earlier_by_default(
+    tmp_path: Path,
+) -> None:
+    engine = seeded(sqlite_url(tmp_path), _last_days_book((date(2026, 11, 16), LAST_DAY), bought=2))
+    diff = disruption.absence(engine, "T1", LAST_DAY, params=PARAMS, apply=True)
+    assert diff.unplaced == []
+    (moved,) = diff.changes
+    assert moved.after is not None and date(2026, 11, 16) < moved.after.date < LAST_DAY
+
+
+# --- an emergency after the contract's last planned visit ---------------------------------------
+
+LAST_TWO = (date(2026, 11, 16), date(2026, 11, 23))
+"""A's two bought visits, both planned, the later on Monday 23 November."""
+
+
+def test_emergency_after_the_last_planned_visit_drops_the_latest_earlier_one(
+    db_url: str,
+) -> None:
+    """Nothing owed and no visit after the callout: the latest visit before it that is still
+    only planned gives up its entitlement (rule 5: never more than bought), and says so."""
+    engine = seeded(db_url, _last_days_book(LAST_TWO, bought=2))
+    at = datetime(2026, 11, 25, 9, 0)
+    diff = disruption.emergency(engine, "A", at, "urgent", params=PARAMS, apply=True)
+    (dropped,) = diff.of_kind(visits.ChangeKind.DROPPED)
+    assert dropped.visit.visit_id == "V-CA-20261123"
+    assert "no planned visit of CA after 2026-11-25" in dropped.why
+    assert any("V-CA-20261123" in note for note in diff.notes)
+    (effect,) = diff.balance
+    assert effect.consumed == (0, 1) and effect.planned == (2, 1) and effect.owed == (0, 0)
+    stored = {v.visit_id: v.kind for v in plan_of(engine)}
+    assert stored == {"V-CA-20261116": VisitKind.SCHEDULED, "E-CA-20261125": VisitKind.EMERGENCY}
+    scenario = book_of(engine)
+    checked = without_mirrored_history(scenario, plan_of(engine))
+    assert validate_roster(checked, plan_of(engine)).violations == []
+
+
+def test_emergency_cli_after_the_last_planned_visit_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = sqlite_url(tmp_path)
+    seeded(url, _last_days_book(LAST_TWO, bought=2))
+    argv = ["emergency", "A", "--at", "2026-11-25T09:00", "--priority", "urgent", "--db", url]
+    assert main([*argv, "--time-limit", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "dropped: V-CA-20261123" in out and "applied" in out
+
+
+def test_emergency_drop_may_name_an_earlier_visit_only_when_none_is_later(
+    tmp_path: Path,
+) -> None:
+    engine = seeded(sqlite_url(tmp_path), _last_days_book(LAST_TWO, bought=2))
+    after_both = datetime(2026, 11, 25, 9, 0)
+    diff = disruption.emergency(
+        engine, "A", after_both, "urgent", drop="V-CA-20261116", params=PARAMS
+    )
+    dropped = [c.visit.visit_id for c in diff.of_kind(visits.ChangeKind.DROPPED)]
+    assert dropped == ["V-CA-20261116"]
+    between = datetime(2026, 11, 18, 9, 0)
+    before = snapshot(engine)
+    with pytest.raises(InputError) as error:
+        disruption.emergency(engine, "A", between, "urgent", drop="V-CA-20261116", params=PARAMS)
+    (problem,) = error.value.problems
+    assert problem.file == "--drop" and "V-CA-20261123" in problem.expected
+    assert snapshot(engine) == before
+
+
+def test_emergency_with_no_visit_to_give_up_is_refused_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = sqlite_url(tmp_path)
+    engine = seeded(url, _last_days_book(LAST_TWO, bought=2))
+    for visit_id in ("V-CA-20261116", "V-CA-20261123"):
+        visits.lock(engine, visit_id, apply=True)
+    before = snapshot(engine)
+    argv = ["emergency", "A", "--at", "2026-11-25T09:00", "--priority", "urgent", "--db", url]
+    assert main([*argv, "--time-limit", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "a bought visit left" in err and "locked" in err
+    assert snapshot(engine) == before
+
+
+def test_emergency_on_a_visit_day_drops_that_visit_and_says_why(tmp_path: Path) -> None:
+    """One visit a school a day: the callout takes the place of the day's own visit, not of
+    the next one, and the preview says so."""
+    engine = seeded(sqlite_url(tmp_path), _last_days_book(LAST_TWO, bought=2))
+    diff = disruption.emergency(engine, "A", datetime(2026, 11, 16, 9, 0), "urgent", params=PARAMS)
+    (dropped,) = diff.of_kind(visits.ChangeKind.DROPPED)
+    assert dropped.visit.visit_id == "V-CA-20261116"
+    assert "on the callout's day 2026-11-16" in dropped.why
+    assert "on the callout's day" in "\n".join(diff.lines())

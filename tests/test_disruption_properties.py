@@ -1,6 +1,7 @@
 """Random disruptions on generated books keep the re-planning promises: locked visits never
-move, no hard rule breaks, the past is frozen, at most 5 visits move that were not displaced,
-and no bought visit is lost (bought = consumed + planned + owed, every new owed one named)."""
+move, no hard rule breaks, nothing fixed moves (days up to the book's last history record, and
+before an explicit `as_of`), at most 5 visits move that were not displaced, and no bought visit
+is lost (bought = consumed + planned + owed, every new owed one named)."""
 
 from __future__ import annotations
 
@@ -45,24 +46,34 @@ def _balance(scenario: Scenario, roster: list[PlannedVisit]) -> Counter[str]:
     )
 
 
-def _disrupt(engine: Engine, kind: str, visit: PlannedVisit, hour: int) -> tuple[visits.Diff, date]:
-    """Apply one disruption around `visit`; returns the diff and its frozen-past boundary."""
+def _disrupt(
+    engine: Engine, kind: str, visit: PlannedVisit, hour: int, explicit: bool
+) -> tuple[visits.Diff, date]:
+    """Apply one disruption around `visit`; returns the diff and the first day it may touch:
+    the day after the book's last history record, or the day given as `as_of` (absence and
+    closure with `explicit`) or implied by the change (a cancelled visit's, a callout's)."""
     day = visit.date
-    if kind == "absence":
-        return disruption.absence(engine, visit.technician_id, day, params=PARAMS, apply=True), day
-    if kind == "absence_week":
-        last = day + timedelta(days=4)
-        diff = disruption.absence(engine, visit.technician_id, day, last, params=PARAMS, apply=True)
-        return diff, day
+    recorded = disruption.fixed_until(visits.load_book(engine))
+    floor = date.min if recorded is None else recorded + timedelta(days=1)
+    as_of = day if explicit else None
+    if kind in ("absence", "absence_week"):
+        last = day + timedelta(days=4) if kind == "absence_week" else None
+        diff = disruption.absence(
+            engine, visit.technician_id, day, last, as_of=as_of, params=PARAMS, apply=True
+        )
+        return diff, max(floor, as_of or floor)
     if kind == "closure":
-        return disruption.closure(engine, visit.school_id, day, params=PARAMS, apply=True), day
+        diff = disruption.closure(
+            engine, visit.school_id, day, as_of=as_of, params=PARAMS, apply=True
+        )
+        return diff, max(floor, as_of or floor)
     if kind in ("cancel_school", "cancel_provider"):
         by = "school" if kind == "cancel_school" else "provider"
-        return disruption.cancel(engine, visit.visit_id, by=by, params=PARAMS, apply=True), day
+        diff = disruption.cancel(engine, visit.visit_id, by=by, params=PARAMS, apply=True)
+        return diff, max(floor, day)
     at = datetime(day.year, day.month, day.day, hour, 10)
-    return disruption.emergency(
-        engine, visit.school_id, at, "urgent", params=PARAMS, apply=True
-    ), day
+    diff = disruption.emergency(engine, visit.school_id, at, "urgent", params=PARAMS, apply=True)
+    return diff, max(floor, day)
 
 
 @settings(max_examples=10, deadline=None, derandomize=True)
@@ -72,9 +83,10 @@ def _disrupt(engine: Engine, kind: str, visit: PlannedVisit, hour: int) -> tuple
     pick=st.integers(0, 10_000),
     hour=st.integers(8, 15),
     lock=st.integers(0, 10_000),
+    explicit=st.booleans(),
 )
 def test_random_disruptions_keep_the_replanning_promises(
-    seed: int, kind: str, pick: int, hour: int, lock: int
+    seed: int, kind: str, pick: int, hour: int, lock: int, explicit: bool
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         engine = seeded(f"sqlite:///{Path(folder) / 'scheduler.db'}", planned_demo(seed))
@@ -86,7 +98,7 @@ def test_random_disruptions_keep_the_replanning_promises(
         before_state = snapshot(engine)
         before_plan, before_book = plan_of(engine), book_of(engine)
         try:
-            diff, as_of = _disrupt(engine, kind, early[pick % len(early)], hour)
+            diff, as_of = _disrupt(engine, kind, early[pick % len(early)], hour, explicit)
         except InputError:
             assert snapshot(engine) == before_state, "a refused change changes nothing"
             return

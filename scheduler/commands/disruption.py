@@ -225,7 +225,11 @@ def _replan_options(parser: argparse.ArgumentParser) -> None:
         "--as-of",
         type=iso_date,
         metavar="DATE",
-        help="nothing dated before it moves (the published past; default: the change's first day)",
+        help=(
+            "nothing dated before it moves (default: only history is fixed, so a displaced "
+            "visit may go to any day after the book's last history record, earlier days "
+            "of its period included)"
+        ),
     )
     _time_limit(parser)
     _change_options(parser)
@@ -271,7 +275,11 @@ def register(add: Add) -> None:
     p.add_argument(
         "--drop",
         metavar="VISIT_ID",
-        help="the visit whose entitlement the callout uses (default: the school's next one)",
+        help=(
+            "the visit whose entitlement the callout uses (default: the school's visit that "
+            "day, else its next one; with none after the callout day and nothing owed, the "
+            "latest one before it; an earlier visit may be named only then)"
+        ),
     )
     _time_limit(p)
     _change_options(p)

@@ -9,7 +9,11 @@ one of them:
   owed, never silently dropped);
 - the standing slot is kept where any eligible technician can cover it: the
   school notices a changed day far more than a changed face;
-- locked visits and visits before `as_of` (the published past) never move;
+- locked visits never move, and no visit is re-placed on, or moved to make room from, a
+  day on or before the last day the book's history has recorded (`fixed_until`): only
+  history is fixed, so a displaced visit may go to any later day of its period, days
+  before the disruption included (nothing depends on the system clock). An explicit
+  `as_of` (the dispatcher's "today") is a further floor: nothing dated before it moves;
 - at most `MAX_NOT_DISPLACED_MOVES` visits that were not displaced move, and
   only when that places a displaced visit nothing else could.
 
@@ -30,7 +34,7 @@ from typing import Literal
 
 from sqlalchemy.engine import Engine
 
-from scheduler.contracts import without_mirrored_history
+from scheduler.contracts import bought, consumed, without_mirrored_history
 from scheduler.domain import (
     LONDON,
     Closure,
@@ -47,8 +51,8 @@ from scheduler.domain import (
     Window,
 )
 from scheduler.eligibility import eligible
-from scheduler.errors import Problem
-from scheduler.services.balances import emergency_effect
+from scheduler.errors import InputError, Problem
+from scheduler.services.balances import RecordIndex, counts_as_planned, emergency_effect
 from scheduler.services.diagnose import explain_unplaced
 from scheduler.services.planning import Unplaced, build_problem, placed_rows
 from scheduler.services.visits import (
@@ -220,18 +224,41 @@ def cover(book: Book, board: _Board, item: Displaced) -> PlannedVisit | None:
 # --- re-plan with the solver, everything else fixed --------------------------------------------
 
 
-def _near(as_of: date, contract: Contract, around: Iterable[date]) -> set[date]:
-    """Candidate days within `NEAR_DAYS` of the displaced days, inside the period, not past."""
+def fixed_until(book: Book) -> date | None:
+    """The last day the book's history has recorded anything, or None without history.
+
+    The format fixes only history and published versions. A published version is a
+    record of what was sent (the working plan moves on, and the next version says what
+    changed), so for a re-plan the fixed past is history: once the book records visits
+    up to a day, the days up to it are done for every school, and no re-placed visit goes
+    there. Any later day of a contract's period is free, even one before the disruption.
+    """
+    return max((record.date for record in book.scenario.history), default=None)
+
+
+def replan_floor(book: Book, as_of: date | None) -> date | None:
+    """The first day a re-plan may use or vacate: after `fixed_until`, and not before an
+    explicit `as_of`."""
+    recorded = fixed_until(book)
+    if recorded is None:
+        return as_of
+    after = recorded + timedelta(days=1)
+    return after if as_of is None else max(as_of, after)
+
+
+def _near(floor: date | None, contract: Contract, around: Iterable[date]) -> set[date]:
+    """Candidate days within `NEAR_DAYS` of the displaced days, inside the period, on or after
+    `floor` (nothing before it is free)."""
     days: set[date] = set()
     for day in around:
-        first = max(as_of, contract.start_date, day - timedelta(days=NEAR_DAYS))
+        first = max(floor or date.min, contract.start_date, day - timedelta(days=NEAR_DAYS))
         last = min(contract.end_date, day + timedelta(days=NEAR_DAYS))
         days.update(first + timedelta(days=n) for n in range((last - first).days + 1))
     return days
 
 
-def _whole_rest(as_of: date, contract: Contract) -> set[date]:
-    first = max(as_of, contract.start_date)
+def _whole_rest(floor: date | None, contract: Contract) -> set[date]:
+    first = max(floor or date.min, contract.start_date)
     return {first + timedelta(days=n) for n in range((contract.end_date - first).days + 1)}
 
 
@@ -252,16 +279,21 @@ def _solve(
     todo: Sequence[Displaced],
     freed: Sequence[PlannedVisit],
     *,
-    as_of: date,
     days: dict[str, set[date]],
     params: SolveParams,
 ) -> _Placement:
-    """Place `todo` and `freed` with every other visit of the plan fixed where it is."""
+    """Place `todo` and `freed` with every other visit of the plan fixed where it is, each
+    contract only on its candidate `days`; the model spans them plus `CONTEXT_DAYS` of fixed
+    visits either side."""
     freed_ids = {v.visit_id for v in freed}
     hint = [d.visit for d in todo if d.keep_id] + list(freed)
     wanted = Counter(v.contract_id for v in [*(d.visit for d in todo), *freed])
+    candidates = [day for c in wanted for day in days.get(c, ())]
+    if not candidates:
+        return _Placement([], wanted)
     ruled_out = {(d.visit.contract_id, d.visit.date) for d in todo if not d.same_day}
-    last = max(max(days[c]) for c in wanted) + timedelta(days=CONTEXT_DAYS)
+    first = min(candidates) - timedelta(days=CONTEXT_DAYS)
+    last = max(candidates) + timedelta(days=CONTEXT_DAYS)
     kept = [
         dataclasses.replace(v, locked=True)
         for v in board.rows.values()
@@ -270,7 +302,7 @@ def _solve(
     existing = [*kept, *(dataclasses.replace(v, locked=False) for v in hint)]
     scenario = without_mirrored_history(book.scenario, existing)
     problem = build_problem(
-        scenario, as_of, last, calendar=book.calendar, travel=book.travel, existing=existing
+        scenario, first, last, calendar=book.calendar, travel=book.travel, existing=existing
     )
     contracts = tuple(
         _only_what_is_wanted(c, wanted[c.id], days.get(c.id, set()), ruled_out)
@@ -286,9 +318,9 @@ def _solve(
         dataclasses.replace(
             t,
             available_days=frozenset(
-                as_of.toordinal() + n
-                for n in range((last - as_of).days + 1)
-                if _works(book, t.id, as_of + timedelta(days=n), busy)
+                first.toordinal() + n
+                for n in range((last - first).days + 1)
+                if _works(book, t.id, first + timedelta(days=n), busy)
             ),
         )
         for t in problem.instance.technicians
@@ -334,7 +366,11 @@ def _only_what_is_wanted(
 
 
 def _neighbours(
-    book: Book, board: _Board, todo: Sequence[Displaced], missing: Counter[str], as_of: date
+    book: Book,
+    board: _Board,
+    todo: Sequence[Displaced],
+    missing: Counter[str],
+    floor: date | None,
 ) -> list[PlannedVisit]:
     """Up to `MAX_NOT_DISPLACED_MOVES` unlocked visits that may be in the way of an unplaced
     one: same technicians, days near it, closest first."""
@@ -351,7 +387,7 @@ def _neighbours(
         for row in board.rows.values():
             if (
                 row.locked
-                or row.date < as_of
+                or (floor is not None and row.date < floor)
                 or not contract.covers(row.date)
                 or row.kind not in MOVABLE_KINDS
                 or row.technician_id not in able
@@ -426,14 +462,14 @@ def _busy_cover(
 
 
 def replan(
-    book: Book, displaced: Sequence[Displaced], *, as_of: date, params: SolveParams
+    book: Book, displaced: Sequence[Displaced], *, as_of: date | None, params: SolveParams
 ) -> Replan:
     """Re-place `displaced` (already off the plan in `book`'s eyes) with minimal disruption.
 
     Cover in the same slot first; then the solver on near days; then on the
     rest of the period for contracts still short; then, if visits are still
     unplaced, with up to 5 neighbouring visits free to move, kept only if that
-    places more.
+    places more. Nothing dated before `as_of` (see `replan_floor`) is used or vacated.
     """
     deadline = clock.monotonic() + params.time_limit
     gone = {d.visit.visit_id for d in displaced}
@@ -459,7 +495,6 @@ def replan(
             board,
             todo,
             freed,
-            as_of=as_of,
             days=wanted_days,
             params=dataclasses.replace(params, time_limit=share),
         )
@@ -488,7 +523,7 @@ def _replanned(
     freed: Sequence[PlannedVisit],
     best: _Placement,
     changes: list[VisitChange],
-    as_of: date,
+    floor: date | None,
 ) -> Replan:
     for visit in freed:
         board.remove(visit)
@@ -526,7 +561,7 @@ def _replanned(
             contract,
             owed=missing,
             missing=missing,
-            date_from=as_of,
+            date_from=max(floor or date.min, contract.start_date),
             date_to=contract.end_date,
             calendar=book.calendar,
             travel=book.travel,
@@ -565,7 +600,7 @@ def _days_covered(ranges: Iterable[tuple[date, date]], first: date, last: date) 
     return not wanted
 
 
-def _displaceable(displaced: Sequence[Displaced], as_of: date, field_name: str) -> None:
+def _displaceable(displaced: Sequence[Displaced], as_of: date | None, field_name: str) -> None:
     """Locked and frozen visits are never moved: the dispatcher unlocks or cancels them first."""
     refuse(
         [not_locked(d.visit, field_name) for d in displaced]
@@ -580,7 +615,7 @@ def _outcome(
     after_facts: Book,
     displaced: Sequence[Displaced],
     *,
-    as_of: date,
+    as_of: date | None,
     params: SolveParams,
     apply: bool,
     actor: str | None,
@@ -591,7 +626,8 @@ def _outcome(
     `after_facts` is the book with the change's facts stored and its own rows already
     added or removed (a cancelled visit, an emergency); `displaced` are still on its plan.
     """
-    result = replan(after_facts, displaced, as_of=as_of, params=params)
+    floor = replan_floor(before, as_of)
+    result = replan(after_facts, displaced, as_of=floor, params=params)
     diff.changes += result.changes
     diff.unplaced = result.unplaced
     after = dataclasses.replace(after_facts, roster=result.roster)
@@ -628,7 +664,6 @@ def absence(
             _in_some_period(book.scenario.contracts, date_from, last, "--from"),
         ]
     )
-    as_of = as_of or date_from
     leave = Leave(technician_id, date_from, last, reason)
     already = _days_covered(
         (
@@ -682,7 +717,6 @@ def closure(
     last = date_to or date_from
     own = [c for c in book.scenario.contracts if c.school_id == school_id]
     refuse([_range_problems(date_from, date_to), _in_some_period(own, date_from, last, "--from")])
-    as_of = as_of or date_from
     closed = Closure(school_id, date_from, last, reason)
     already = _days_covered(
         ((c.first_day, c.last_day) for c in book.scenario.closures if c.school_id == school_id),
@@ -1011,33 +1045,116 @@ def _priority(priority: Priority | str) -> Priority:
     return Priority(priority)
 
 
+@dataclass(frozen=True, slots=True)
+class _Drop:
+    """The visit whose bought entitlement the callout uses, and why that one."""
+
+    visit: PlannedVisit | None
+    why: str = ""
+    note: str = ""
+
+
+def _entitlement_left(book: Book, contract: Contract) -> int:
+    """Bought minus consumed history minus roster rows, as rule 5 counts them: what a callout
+    may use without giving up a planned visit."""
+    scenario = without_mirrored_history(book.scenario, book.roster)
+    rows = sum(
+        1
+        for v in book.roster
+        if v.contract_id == contract.contract_id and v.kind is not VisitKind.DEDICATED
+    )
+    return bought(contract) - consumed(contract, scenario.history) - rows
+
+
 def _to_drop(
     book: Book, contract: Contract, day: date, same_day: Sequence[PlannedVisit], drop: str | None
-) -> PlannedVisit | None:
-    """The visit whose entitlement the callout used: the one given, else the school's visit
-    that day (one visit a day), else the contract's next scheduled visit after the callout."""
-    if drop is not None:
-        visit = book.visit(drop, field_name="--drop")
-        if visit.contract_id != contract.contract_id or visit.date < day:
-            wanted = f"a visit of {contract.contract_id} on or after {day}"
-            refuse([Problem("--drop", None, None, drop, wanted)])
-    elif same_day:
-        visit = same_day[0]
-    elif contract.is_scheduled:
-        later = [
-            v
-            for v in book.roster
-            if v.contract_id == contract.contract_id
-            and v.date > day
+) -> _Drop:
+    """The visit whose entitlement the callout uses: the one given, else the school's visit
+    that day (one visit a day), else the contract's next planned visit after the callout day,
+    else an owed visit if one is left, else its latest planned visit before the callout day.
+
+    Only a visit that is still just planned can give up its entitlement: not locked, not an
+    emergency or dedicated row, and not recorded in history. When none can, and nothing is
+    owed either, the callout would exceed what was bought (rule 5): refused, naming why.
+    """
+    cid = contract.contract_id
+    records = RecordIndex.of(h for h in book.scenario.history if h.contract_id == cid)
+
+    def only_planned(v: PlannedVisit) -> bool:
+        return (
+            v.contract_id == cid
             and not v.locked
             and v.kind in MOVABLE_KINDS
+            and counts_as_planned(v, records)
+        )
+
+    later = sorted(
+        (v for v in book.roster if only_planned(v) and v.date > day),
+        key=lambda v: (v.date, v.start, v.visit_id),
+    )
+    earlier = sorted(
+        (v for v in book.roster if only_planned(v) and v.date < day),
+        key=lambda v: (v.date, v.start, v.visit_id),
+    )
+    if drop is not None:
+        return _Drop(_given_drop(book, contract, day, drop, records, later), "chosen with --drop")
+    if same_day:
+        visit = same_day[0]
+        refuse([not_locked(visit, "--drop")])
+        return _Drop(visit, f"on the callout's day {day} (a school gets one visit a day)")
+    if not contract.is_scheduled:
+        return _Drop(None)
+    if later:
+        return _Drop(later[0], f"the next planned visit of {cid} after {day}")
+    if _entitlement_left(book, contract) > 0:
+        return _Drop(None, note=f"no later visit of {cid} to drop: it used an owed one")
+    if earlier:
+        visit = earlier[-1]
+        why = f"no planned visit of {cid} after {day}: the latest one before it"
+        note = (
+            f"no planned visit of {cid} after {day} and nothing owed: "
+            f"{visit.visit_id} ({visit.date}) gives up its entitlement instead"
+        )
+        return _Drop(visit, why, note)
+    raise InputError(
+        [
+            Problem(
+                "SCHOOL_ID",
+                None,
+                None,
+                contract.school_id,
+                f"a school with a bought visit left for the callout: {cid} bought "
+                f"{bought(contract)}, all used or planned, and none of its planned visits "
+                "can give one up (each is locked or already recorded; unlock one first)",
+            )
         ]
-        if not later:
-            return None
-        visit = min(later, key=lambda v: (v.date, v.start))
-    else:
-        return None
+    )
+
+
+def _given_drop(
+    book: Book,
+    contract: Contract,
+    day: date,
+    drop: str,
+    records: RecordIndex,
+    later: Sequence[PlannedVisit],
+) -> PlannedVisit:
+    """`--drop`: a planned visit of the callout's contract on or after its day, or before it
+    when no planned visit of the contract lies after it."""
+    visit = book.visit(drop, field_name="--drop")
+    cid = contract.contract_id
+    if visit.contract_id != cid:
+        refuse([Problem("--drop", None, None, drop, f"a visit of {cid}")])
     refuse([not_locked(visit, "--drop")])
+    if visit.kind not in MOVABLE_KINDS or not counts_as_planned(visit, records):
+        wanted = f"a scheduled or make-up visit of {cid} not yet recorded in history"
+        refuse([Problem("--drop", None, None, drop, wanted)])
+    if visit.date < day and later:
+        wanted = (
+            f"a visit of {cid} on or after {day} (an earlier one only when none is "
+            f"planned after it; {later[0].visit_id} is)"
+        )
+        refuse([Problem("--drop", None, None, drop, wanted)])
     return visit
 
 
@@ -1083,7 +1200,8 @@ def emergency(
     option = options[choose - 1]
     day = diff.day = option.day
     same_day = board.same_day(school_id, day)
-    dropped = _to_drop(book, contract, day, same_day, drop)
+    drop_plan = _to_drop(book, contract, day, same_day, drop)
+    dropped = drop_plan.visit
     row = _callout_row(visit_id, contract, day, option)
     record = HistoryVisit(
         visit_id, contract.contract_id, day, row.window, row.technician_id, VisitStatus.EMERGENCY
@@ -1092,13 +1210,14 @@ def emergency(
     diff.history = [record]
     diff.changes = [VisitChange(None, row, _callout_why(level, at, option))]
     if dropped is not None:
-        diff.changes.append(VisitChange(dropped, None, f"its entitlement went to {visit_id}"))
-    elif contract.is_scheduled:
-        diff.notes.append(f"no later visit of {contract.contract_id} to drop: it used an owed one")
-    else:
+        why = f"{drop_plan.why}; its entitlement went to {visit_id}"
+        diff.changes.append(VisitChange(dropped, None, why))
+    elif not contract.is_scheduled:
         diff.notes.append(
             f"{contract.contract_id} ({contract.package.value}): {emergency_effect(contract)}"
         )
+    if drop_plan.note:
+        diff.notes.append(drop_plan.note)
     one_a_day = "one visit a day: moved off the emergency's day"
     displaced = [Displaced(v, one_a_day, same_day=False) for v in same_day if v != dropped]
     displaced += [Displaced(v, f"bumped by {visit_id}") for v in option.bumped]
