@@ -5,8 +5,9 @@ is judged on its *most common* slot and technician. Where the two differ (a
 short book that kept the dispatcher's slots on weekdays the school is often
 closed; make-ups placed by the mop-up with whoever was free) a visit can move
 to another day, window or technician of its week and cost less. Every move
-goes through `Occupancy.fits` and stays in its week, so it breaks no hard rule,
-places the same visits and leaves `behind_pace` as it was.
+passes `Occupancy`'s rule checks (`fits`, or `fits_one` for a visit changing day)
+and stays in its week, so it breaks no hard rule, places the same visits and
+leaves `behind_pace` as it was.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ class _Plan:
 
     def blockers(self, c: int, to: Place) -> list[Assignment]:
         """Other contracts' visits that may keep a visit of `c` from `to`: the technician's
-        visits that day and the school's."""
+        visits that day, and the school's held by technicians eligible for `c`."""
         day, _, technician = to
         school = self.ix.school_of(c)
         same_school = (

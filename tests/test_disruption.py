@@ -580,17 +580,25 @@ def test_a_visit_no_slot_can_take_stays_owed_with_the_reason(tmp_path: Path) -> 
 
 
 def _last_days_book(
-    planned: tuple[date, ...], *, bought: int, history: tuple[date, ...] = ()
+    planned: tuple[date, ...],
+    *,
+    bought: int,
+    history: tuple[date, ...] = (),
+    cancelled: tuple[date, ...] = (),
 ) -> tuple[Scenario, tuple[PlannedVisit, ...]]:
     """School A with one full-time technician; A's period ends on Sunday 29 November, so
     Friday 27 November is its last visitable day. `planned` are A's visits (AM, T1),
-    `history` its delivered ones."""
+    `history` its delivered ones, `cancelled` the ones the school cancelled."""
     tech = Technician("T1", "Tess", 51.30, 0.50, Grade.SECOND_LINE)
     school = School("A", "School A", 51.31, 0.51, Nation.ENG, "KENT")
     contract = Contract("CA", "A", Package.SCHEDULED, date(2026, 9, 7), 12, bought, Cadence.WEEKLY)
     records = [
-        HistoryVisit(f"H-CA-{day:%Y%m%d}", "CA", day, "AM", "T1", VisitStatus.DELIVERED)
-        for day in history
+        HistoryVisit(f"H-CA-{day:%Y%m%d}", "CA", day, "AM", "T1", status)
+        for days, status in (
+            (history, VisitStatus.DELIVERED),
+            (cancelled, VisitStatus.CANCELLED_BY_SCHOOL),
+        )
+        for day in days
     ]
     scenario = Scenario(
         schools=[school],
@@ -650,6 +658,21 @@ def test_a_displaced_visit_never_goes_to_a_day_history_has_already_recorded(
     (moved,) = diff.changes
     assert moved.after is not None
     assert moved.after.date in (date(2026, 11, 25), date(2026, 11, 26))
+
+
+def test_a_cancellation_recorded_ahead_does_not_fix_the_days_before_it(tmp_path: Path) -> None:
+    """A cancellation is recorded on the cancelled visit's day, often ahead of time: the days
+    before it have not happened, so a displaced visit may still go there."""
+    book = _last_days_book(
+        (LAST_DAY,), bought=3, history=(date(2026, 11, 16),), cancelled=(date(2026, 11, 26),)
+    )
+    engine = seeded(sqlite_url(tmp_path), book)
+    assert disruption.fixed_until(visits.load_book(engine)) == date(2026, 11, 16)
+    diff = disruption.closure(engine, "A", LAST_DAY, params=PARAMS, apply=True)
+    assert diff.unplaced == []
+    (moved,) = diff.changes
+    assert moved.after is not None
+    assert date(2026, 11, 16) < moved.after.date < date(2026, 11, 26)
 
 
 def test_closure_cli_replaces_a_last_day_visit_earlier_without_as_of(

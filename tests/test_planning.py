@@ -196,10 +196,11 @@ def test_a_day_with_a_history_record_of_the_contract_is_not_offered_to_it(
 
 
 def test_a_replan_after_a_provider_cancellation_keeps_off_the_cancelled_day(tmp_path: Path) -> None:
-    """/work/round3/repro_cancel_slot_reuse.sh, made certain: plan a week, cancel the C0009 visit
-    by the provider (the owed visit moves to another day), then re-plan only the cancelled
-    day, where C0009 is still owed a share: the re-plan must not book C0009 into it again, and
-    balances count as planned exactly the roster's visits without a history record."""
+    """A tester's repro (cancel by provider, then re-plan), made certain: plan a week, cancel
+    the C0009 visit by the provider (the owed visit moves to another day), then re-plan only
+    the cancelled day, where C0009 is still owed a share: the re-plan must not book C0009 into
+    it again, and balances count as planned exactly the roster's visits without a history
+    record."""
     db = f"sqlite:///{tmp_path / 'cancel.db'}"
     assert main(["import", str(EXAMPLE), "--db", db]) == 0
     assert main(["plan", "--from", "2026-11-16", "--to", "2026-11-20", "--time-limit", "8",

@@ -276,9 +276,9 @@ def register(add: Add) -> None:
         "--drop",
         metavar="VISIT_ID",
         help=(
-            "the visit whose entitlement the callout uses (default: the school's visit that "
+            "the visit whose entitlement the callout uses (default: the contract's visit that "
             "day, else its next one; with none after the callout day and nothing owed, the "
-            "latest one before it; an earlier visit may be named only then)"
+            "latest one before it; an earlier visit may be named only when none is after it)"
         ),
     )
     _time_limit(p)

@@ -84,7 +84,9 @@ def counts_as_planned(visit: PlannedVisit, recorded: RecordIndex) -> bool:
     emergency under the visit's own id). A record under another id (history imported with
     its own ids) stands for the plan visit in its contract, day and window, unless it is
     `cancelled_by_provider`: that appointment left the plan when it was cancelled, so a
-    plan visit in its slot is the owed visit booked again, which is still to come.
+    plan visit in its slot is the owed visit booked again, which is still to come. (The
+    planner no longer offers a contract its own recorded days, so only a roster imported or
+    edited by hand holds one.)
     """
     if visit.kind is VisitKind.DEDICATED:
         return False

@@ -224,8 +224,13 @@ def cover(book: Book, board: _Board, item: Displaced) -> PlannedVisit | None:
 # --- re-plan with the solver, everything else fixed --------------------------------------------
 
 
+TOOK_PLACE = frozenset({VisitStatus.DELIVERED, VisitStatus.EMERGENCY, VisitStatus.REMOTE_IN_LIEU})
+"""History statuses that say a day has happened: a cancellation is recorded on the cancelled
+visit's own day, often weeks ahead (a school cancelling next month's visit)."""
+
+
 def fixed_until(book: Book) -> date | None:
-    """The last day the book's history has recorded anything, or None without history.
+    """The last day the book's history records a visit taking place, or None.
 
     The format fixes only history and published versions. A published version is a
     record of what was sent (the working plan moves on, and the next version says what
@@ -233,7 +238,10 @@ def fixed_until(book: Book) -> date | None:
     up to a day, the days up to it are done for every school, and no re-placed visit goes
     there. Any later day of a contract's period is free, even one before the disruption.
     """
-    return max((record.date for record in book.scenario.history), default=None)
+    return max(
+        (record.date for record in book.scenario.history if record.status in TOOK_PLACE),
+        default=None,
+    )
 
 
 def replan_floor(book: Book, as_of: date | None) -> date | None:
@@ -1052,6 +1060,9 @@ class _Drop:
     visit: PlannedVisit | None
     why: str = ""
     note: str = ""
+    frees: bool = True
+    """The visit was the contract's own planned one, so its bought visit goes to the callout;
+    a dedicated day the callout replaces frees none."""
 
 
 def _entitlement_left(book: Book, contract: Contract) -> int:
@@ -1069,9 +1080,10 @@ def _entitlement_left(book: Book, contract: Contract) -> int:
 def _to_drop(
     book: Book, contract: Contract, day: date, same_day: Sequence[PlannedVisit], drop: str | None
 ) -> _Drop:
-    """The visit whose entitlement the callout uses: the one given, else the school's visit
-    that day (one visit a day), else the contract's next planned visit after the callout day,
-    else an owed visit if one is left, else its latest planned visit before the callout day.
+    """The visit whose entitlement the callout uses: the one given, else the contract's own
+    visit that day (one visit a day; a dedicated day is replaced without freeing any), else
+    the contract's next planned visit after the callout day, else an owed visit if one is
+    left, else its latest planned visit before the callout day.
 
     Only a visit that is still just planned can give up its entitlement: not locked, not an
     emergency or dedicated row, and not recorded in history. When none can, and nothing is
@@ -1099,9 +1111,15 @@ def _to_drop(
     if drop is not None:
         return _Drop(_given_drop(book, contract, day, drop, records, later), "chosen with --drop")
     if same_day:
-        visit = same_day[0]
-        refuse([not_locked(visit, "--drop")])
-        return _Drop(visit, f"on the callout's day {day} (a school gets one visit a day)")
+        # The contract's own planned visit that day gives way; else a dedicated day is
+        # replaced by the callout; another contract's visit moves off the day (displaced by
+        # the caller) and the entitlement comes from the rules below.
+        own = [v for v in same_day if only_planned(v)]
+        rows = own or [v for v in same_day if v.kind not in MOVABLE_KINDS]
+        if rows:
+            refuse([not_locked(rows[0], "--drop")])
+            why = f"on the callout's day {day} (a school gets one visit a day)"
+            return _Drop(rows[0], why, frees=bool(own))
     if not contract.is_scheduled:
         return _Drop(None)
     if later:
@@ -1124,8 +1142,8 @@ def _to_drop(
                 None,
                 contract.school_id,
                 f"a school with a bought visit left for the callout: {cid} bought "
-                f"{bought(contract)}, all used or planned, and none of its planned visits "
-                "can give one up (each is locked or already recorded; unlock one first)",
+                f"{bought(contract)}, all used or planned, and no planned visit that can "
+                "give one up (none is both unlocked and not yet recorded; unlock one first)",
             )
         ]
     )
@@ -1210,7 +1228,7 @@ def emergency(
     diff.history = [record]
     diff.changes = [VisitChange(None, row, _callout_why(level, at, option))]
     if dropped is not None:
-        why = f"{drop_plan.why}; its entitlement went to {visit_id}"
+        why = drop_plan.why + (f"; its entitlement went to {visit_id}" if drop_plan.frees else "")
         diff.changes.append(VisitChange(dropped, None, why))
     elif not contract.is_scheduled:
         diff.notes.append(

@@ -743,12 +743,15 @@ def _unplaced_section(unplaced: Sequence[Unplaced]) -> list[str]:
 
 
 def _at_risk_section(at_risk: Sequence[AtRisk]) -> list[str]:
+    title = "## Contracts at risk or behind the pace"
     if not at_risk:
-        return ["## Contracts at risk", "", "None: every owed visit still fits its period.", ""]
+        none = "None: every owed visit still fits its period, and no contract trails the pace."
+        return [title, "", none, ""]
     lines = [
-        "## Contracts at risk",
+        title,
         "",
-        f"{len(at_risk)} contract(s) may not get every visit they bought:",
+        f"{len(at_risk)} contract(s) may not get every visit they bought (at risk) or trail "
+        "the even pace (an early warning); the reason says which:",
         "",
         "| contract | school | owed | reason |",
         "|---|---|---|---|",
