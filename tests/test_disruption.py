@@ -778,3 +778,28 @@ def test_emergency_on_a_visit_day_drops_that_visit_and_says_why(tmp_path: Path) 
     assert dropped.visit.visit_id == "V-CA-20261116"
     assert "on the callout's day 2026-11-16" in dropped.why
     assert "on the callout's day" in "\n".join(diff.lines())
+
+
+def test_emergency_moves_another_contracts_visit_off_the_day_and_drops_its_own_next(
+    tmp_path: Path,
+) -> None:
+    """School A also has contract CB, with a visit on the callout day: that visit moves off
+    the day (one visit a school a day) and keeps its entitlement; the callout's own contract
+    CA gives up its next planned visit."""
+    scenario, roster = _last_days_book((date(2026, 11, 16), LAST_DAY), bought=2)
+    callout_day = date(2026, 11, 18)
+    second = Contract("CB", "A", Package.SCHEDULED, date(2026, 9, 7), 12, 1, Cadence.WEEKLY)
+    scenario = dataclasses.replace(scenario, contracts=[*scenario.contracts, second])
+    am = scenario.window("3h", "AM")
+    theirs = PlannedVisit(
+        "V-CB-20261118", callout_day, "AM", am.start, am.end, "A", "CB", "T1", VisitKind.SCHEDULED
+    )
+    engine = seeded(sqlite_url(tmp_path), (scenario, (*roster, theirs)))
+    at = datetime(2026, 11, 18, 9, 0)
+    diff = disruption.emergency(engine, "A", at, "urgent", params=PARAMS, apply=True)
+    (dropped,) = diff.of_kind(visits.ChangeKind.DROPPED)
+    assert dropped.visit.visit_id == f"V-CA-{LAST_DAY:%Y%m%d}"
+    assert "its entitlement went to" in dropped.why
+    stored = {v.visit_id: v for v in plan_of(engine)}
+    assert "V-CB-20261118" in stored and stored["V-CB-20261118"].date != callout_day
+    assert not diff.unplaced
