@@ -236,11 +236,12 @@ def polish(
 ) -> tuple[Assignment, ...]:
     """The plan after the improving moves found within `budget`, in rounds while a round
     improves: whole contracts onto another weekday, window or technician (each visit in its
-    own week, moving a visit in the way where needed), then single visits onto their
-    contract's usual slot or technician. The first rounds try for a whole contract only its
-    usual slot with other technicians and slots open in more weeks than it holds now; the
-    later ones every slot (five times the work for the last third of the gain, measured on
-    16 generated books)."""
+    own week, moving a visit in the way where needed) or onto a nearby school's
+    technician-day, then single visits onto their contract's usual slot or technician. The
+    first rounds try for a whole contract only its usual slot with other technicians and
+    slots open in more weeks than it holds now; the later ones every slot (four to five
+    times the work for the last quarter to half of the gain, measured on 16 generated
+    books)."""
     plan = _Plan(ix, placed, budget)
     contracts = [
         c
