@@ -18,9 +18,11 @@ Two strategies:
   greedy places every visit and the optimised plan does not, the same mixed
   plan runs against the greedy's own visits (`_mixed`).
 
-Either way the returned plan is the better of the optimised one and the
-greedy one (fewest unplaced visits first, then objective), so a solve never
-does worse than the baseline, and every plan has passed the hard rules.
+Either way the returned plan is the best of the optimised one, the greedy one
+and (on a re-plan) the previous one (fewest unplaced visits first, then
+objective), so a solve never does worse than the baseline, and every plan has
+passed the hard rules. Unless proved optimal, it is then polished
+(`solver.polish`: moves inside a week, kept only when the objective drops).
 """
 
 from __future__ import annotations
