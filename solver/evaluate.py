@@ -164,12 +164,20 @@ def workload(instance: Instance, plan: Plan) -> int:
 
 def disruption(instance: Instance, plan: Plan) -> tuple[int, int]:
     """(moved, reassigned) against `instance.hint`."""
-    techs: dict[tuple[int, int, int], set[int]] = defaultdict(set)
-    for a in plan:
-        techs[(a.contract, a.day, a.window)].add(a.technician)
+    visits = by_contract(plan)
+    hints = by_contract(instance.hint)
+    each = [contract_disruption(h, visits.get(c, [])) for c, h in hints.items()]
+    return sum(moved for moved, _ in each), sum(reassigned for _, reassigned in each)
+
+
+def contract_disruption(hints: Plan, visits: Plan) -> tuple[int, int]:
+    """(moved, reassigned) of one contract's hint visits against its visits in the plan."""
+    techs: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for a in visits:
+        techs[(a.day, a.window)].add(a.technician)
     moved = reassigned = 0
-    for h in instance.hint:
-        kept = techs.get((h.contract, h.day, h.window))
+    for h in hints:
+        kept = techs.get((h.day, h.window))
         if not kept:
             moved += 1
         elif h.technician not in kept:

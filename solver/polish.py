@@ -19,6 +19,7 @@ from solver.cadence import day_of
 from solver.evaluate import (
     contract_crowding,
     contract_discontinuity,
+    contract_disruption,
     contract_irregular,
     contract_off_preference,
     day_travel,
@@ -74,15 +75,8 @@ class _Plan:
         )
         hints = self.ix.hints_by_contract[c]
         if hints:
-            techs: dict[tuple[int, int], set[int]] = defaultdict(set)
-            for a in visits:
-                techs[(a.day, a.window)].add(a.technician)
-            for h in hints:
-                kept = techs.get((h.day, h.window))
-                if not kept:
-                    cost += w["moved"]
-                elif h.technician not in kept:
-                    cost += w["reassigned"]
+            moved, reassigned = contract_disruption(hints, visits)
+            cost += w["moved"] * moved + w["reassigned"] * reassigned
         return cost
 
     def _day_cost(self, key: tuple[int, int]) -> int:
@@ -281,13 +275,22 @@ def _reslot(plan: _Plan, c: int, wide: bool) -> bool:
                 if not wide and open_weeks <= held and (wd, win) != (wd0, win0):
                     continue
                 shift = plan.move_clearing if open_weeks > held else plan.move
-                plan.begin()
-                for a in plan.movable(c):
-                    if (weekday(a.day), a.window, a.technician) != (wd, win, t):
-                        shift(a, (day_of(week(a.day), wd), win, t))
-                if plan.settle():
+                if _move_contract(plan, c, (wd, win, t), shift):
                     return True
     return False
+
+
+def _move_contract(
+    plan: _Plan, c: int, slot: tuple[int, int, int], shift: Callable[[Assignment, Place], object]
+) -> bool:
+    """Every visit of the contract onto (weekday, window, technician) `slot` in its own week,
+    by `shift` (`move`, or `move_clearing`), kept when the objective drops."""
+    wd, win, t = slot
+    plan.begin()
+    for a in plan.movable(c):
+        if (weekday(a.day), a.window, a.technician) != slot:
+            shift(a, (day_of(week(a.day), wd), win, t))
+    return plan.settle()
 
 
 def _join(plan: _Plan, c: int, neighbours: list[int]) -> bool:
@@ -302,11 +305,7 @@ def _join(plan: _Plan, c: int, neighbours: list[int]) -> bool:
         if t not in eligible:
             continue
         for win in plan.inst.contracts[c].windows:
-            plan.begin()
-            for a in plan.movable(c):
-                if (weekday(a.day), a.window, a.technician) != (wd, win, t):
-                    plan.move(a, (day_of(week(a.day), wd), win, t))
-            if plan.settle():
+            if _move_contract(plan, c, (wd, win, t), plan.move):
                 return True
     return False
 
