@@ -1100,14 +1100,11 @@ def _to_drop(
             and counts_as_planned(v, records)
         )
 
-    later = sorted(
-        (v for v in book.roster if only_planned(v) and v.date > day),
-        key=lambda v: (v.date, v.start, v.visit_id),
+    planned = sorted(
+        (v for v in book.roster if only_planned(v)), key=lambda v: (v.date, v.start, v.visit_id)
     )
-    earlier = sorted(
-        (v for v in book.roster if only_planned(v) and v.date < day),
-        key=lambda v: (v.date, v.start, v.visit_id),
-    )
+    later = [v for v in planned if v.date > day]
+    earlier = [v for v in planned if v.date < day]
     if drop is not None:
         return _Drop(_given_drop(book, contract, day, drop, records, later), "chosen with --drop")
     if same_day:
