@@ -99,6 +99,9 @@ def test_lock_a_visit_on_the_board_and_see_it_after_reload(browser, app) -> None
     cells = page.locator("[data-testid=stDataFrame] [role=gridcell]")
     cells.filter(has_text=school).first.wait_for(state="attached", timeout=30_000)
     dialog = _click_cell(page)
+    # The dialog opens with its heading first and its visits a moment later (a clean-clone CI
+    # run read the heading alone once): wait for the visit before reading the text.
+    dialog.get_by_text(visit_id).first.wait_for(timeout=30_000)
     assert visit_id in dialog.inner_text()
     dialog.get_by_role("button", name="Lock").click()
     page.get_by_text(f"Locked {visit_id}").wait_for(timeout=30_000)
